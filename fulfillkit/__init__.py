@@ -1,0 +1,103 @@
+"""fulfillkit: Panora e-commerce fulfillments, fetched fast and analysed in pandas.
+
+Fetch one or thousands of fulfillments by id, concurrently, with retries that match how
+Panora really fails; get typed records, a tidy DataFrame, a carrier report, CSV or
+Parquet. An embedded Panora sandbox lets everything run with no credentials.
+
+Example:
+    >>> import fulfillkit as fk
+    >>> with fk.Client.sandbox(n=50) as client:
+    ...     batch = client.get_many(client.sandbox_ids, progress=False)
+    >>> batch.ok, len(batch)
+    (True, 50)
+
+Importing the package has no side effects and does not import pandas: the DataFrame
+functions (``to_frame``, ``export``, ``carrier_report``, ...) load it on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._batch import BatchResult, FetchError
+from ._errors import (
+    APIStatusError,
+    AuthenticationError,
+    BatchInterrupted,
+    ConfigurationError,
+    FetchFailed,
+    FulfillkitError,
+    InvalidIdError,
+    InvalidResponseError,
+    NetworkError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TimeoutError,
+)
+from ._retry import RetryPolicy
+from .client import AsyncClient, Client
+from .models import Fulfillment, Order
+
+if TYPE_CHECKING:
+    from .carriers import canonical_carrier, canonical_carriers
+    from .export import export, read_frame
+    from .frame import items_frame, to_frame
+    from .reports import carrier_report
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIStatusError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BatchInterrupted",
+    "BatchResult",
+    "Client",
+    "ConfigurationError",
+    "FetchError",
+    "FetchFailed",
+    "FulfillkitError",
+    "Fulfillment",
+    "InvalidIdError",
+    "InvalidResponseError",
+    "NetworkError",
+    "NotFoundError",
+    "Order",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "TimeoutError",
+    "__version__",
+    "canonical_carrier",
+    "canonical_carriers",
+    "carrier_report",
+    "export",
+    "items_frame",
+    "read_frame",
+    "to_frame",
+]
+
+_LAZY = {
+    "canonical_carrier": "carriers",
+    "canonical_carriers": "carriers",
+    "carrier_report": "reports",
+    "export": "export",
+    "items_frame": "frame",
+    "read_frame": "export",
+    "to_frame": "frame",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fulfillkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

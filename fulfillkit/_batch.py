@@ -1,0 +1,283 @@
+"""The one batch engine, its result type, and running it from synchronous code.
+
+* :func:`run_batch` fetches distinct ids with a fixed pool of ``max_concurrency`` worker
+  tasks in an :class:`asyncio.TaskGroup` (no task per id, so a million ids cost a million
+  small dict entries, not a million tasks), records each failure as a :class:`FetchError`,
+  updates a ``tqdm.auto`` progress bar itself, and stops the whole batch on an
+  authentication failure (the other workers are cancelled, no new request starts).
+* :class:`BatchResult` accounts for every distinct id: fetched, failed, or (only after an
+  interruption) pending.
+* :class:`LoopThread` runs coroutines on an event loop in a worker thread, which is how the
+  synchronous :class:`~fulfillkit.Client` works unchanged inside Jupyter, where a loop is
+  already running and :func:`asyncio.run` fails. Ctrl-C cancels the in-flight requests.
+
+Example:
+    >>> r = BatchResult(fulfillments=[], errors=[FetchError("x", "not_found", 500, "gone", 1)])
+    >>> r.ok, len(r), r.error_counts()
+    (False, 0, {'not_found': 1})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._errors import AuthenticationError, ErrorKind, FetchFailed
+from ._progress import progress_bar
+from ._redact import redact
+from .models import Fulfillment
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["BatchResult", "BatchState", "FetchError", "LoopThread", "run_batch"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class FetchError:
+    """Why one id could not be fetched.
+
+    Attributes:
+        id: the requested id.
+        kind: ``not_found``, ``auth``, ``rate_limited``, ``server``, ``network``,
+            ``timeout`` or ``invalid_response``.
+        status: the last HTTP status, or ``None`` when no response came back.
+        message: what went wrong, secrets redacted.
+        attempts: how many requests were actually sent for this id.
+    """
+
+    id: str
+    kind: ErrorKind
+    status: int | None
+    message: str
+    attempts: int
+
+    @classmethod
+    def from_exception(cls, record_id: str, exc: FetchFailed) -> FetchError:
+        """The row for an exception raised by ``get``."""
+        return cls(record_id, exc.kind, exc.status, redact(exc.message), exc.attempts)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """The outcome of :meth:`Client.get_many`: every distinct requested id, accounted for.
+
+    ``fulfillments`` holds one record per id that succeeded, in first-seen input order;
+    ``errors`` one :class:`FetchError` per id that failed, in the same order; ``pending``
+    the ids never finished (only non-empty after an interruption). ``len()`` and iteration
+    are over the fulfillments.
+
+    Example:
+        >>> batch = BatchResult(fulfillments=[Fulfillment(id="a")], errors=[])
+        >>> batch.ok, [f.id for f in batch]
+        (True, ['a'])
+    """
+
+    fulfillments: list[Fulfillment]
+    errors: list[FetchError]
+    pending: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every id was fetched."""
+        return not self.errors and not self.pending
+
+    @property
+    def requested(self) -> int:
+        """How many distinct ids were asked for."""
+        return len(self.fulfillments) + len(self.errors) + len(self.pending)
+
+    def __len__(self) -> int:
+        return len(self.fulfillments)
+
+    def __iter__(self) -> Iterator[Fulfillment]:
+        return iter(self.fulfillments)
+
+    def error_counts(self) -> dict[str, int]:
+        """Number of errors per kind, most frequent first."""
+        return dict(Counter(e.kind for e in self.errors).most_common())
+
+    def failed_ids(self) -> list[str]:
+        """The ids that ended in :attr:`errors` (e.g. to retry them later)."""
+        return [e.id for e in self.errors]
+
+    def raise_for_errors(self) -> BatchResult:
+        """Raise the first error's exception type if any id failed; else return self."""
+        if self.errors:
+            first = self.errors[0]
+            from ._base import Failure
+            from ._retry import Decision
+
+            failure = Failure(Decision(first.kind, retry=False), first.message, first.status)
+            exc = failure.error(attempts=first.attempts, record_id=first.id)
+            raise type(exc)(
+                f"{len(self.errors)} of {self.requested} ids failed "
+                f"({self.error_counts()}); first: {first.id!r}: {first.message}",
+                status=first.status,
+                attempts=first.attempts,
+                id=first.id,
+            )
+        return self
+
+    def to_frame(self, **kwargs: Any) -> pd.DataFrame:
+        """The fetched records as a tidy DataFrame: see :func:`fulfillkit.to_frame`."""
+        from .frame import to_frame
+
+        return to_frame(self.fulfillments, **kwargs)
+
+    def errors_frame(self) -> pd.DataFrame:
+        """The errors as a DataFrame (``id``, ``kind``, ``status``, ``message``, ``attempts``)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "id": pd.array([e.id for e in self.errors], dtype="string"),
+                "kind": pd.array([e.kind for e in self.errors], dtype="string"),
+                "status": pd.array([e.status for e in self.errors], dtype="Int64"),
+                "message": pd.array([e.message for e in self.errors], dtype="string"),
+                "attempts": pd.array([e.attempts for e in self.errors], dtype="Int64"),
+            }
+        )
+
+    def __repr__(self) -> str:
+        parts = [f"fulfillments={len(self.fulfillments)}", f"errors={len(self.errors)}"]
+        if self.pending:
+            parts.append(f"pending={len(self.pending)}")
+        if self.errors:
+            parts.append(f"by_kind={self.error_counts()}")
+        return f"BatchResult({', '.join(parts)})"
+
+
+@dataclass(slots=True)
+class BatchState:
+    """The mutable progress of one batch; a partial :class:`BatchResult` can be read at
+    any time, which is what an interrupted batch hands back."""
+
+    ids: Sequence[str]
+    results: dict[str, Fulfillment] = field(default_factory=dict)
+    errors: dict[str, FetchError] = field(default_factory=dict)
+
+    def result(self) -> BatchResult:
+        """Fetched, failed and pending ids, each list in first-seen input order."""
+        done, failed = self.results, self.errors
+        return BatchResult(
+            fulfillments=[done[i] for i in self.ids if i in done],
+            errors=[failed[i] for i in self.ids if i in failed],
+            pending=[i for i in self.ids if i not in done and i not in failed],
+        )
+
+
+async def run_batch(
+    state: BatchState,
+    fetch: Callable[[str], Awaitable[Fulfillment]],
+    *,
+    concurrency: int,
+    progress: bool | None,
+    desc: str = "fulfillments",
+) -> BatchResult:
+    """Fetch every id of ``state`` not yet in it, ``concurrency`` at a time.
+
+    Raises :class:`AuthenticationError` (after cancelling the other workers) when the
+    credentials are refused; every other failure becomes a :class:`FetchError`.
+    """
+    todo = [i for i in state.ids if i not in state.results and i not in state.errors]
+    ids = iter(todo)
+    bar = progress_bar(
+        total=len(state.ids), initial=len(state.ids) - len(todo), progress=progress, desc=desc
+    )
+    failures = len(state.errors)
+
+    async def worker() -> None:
+        nonlocal failures
+        for record_id in ids:  # one shared iterator: each id is taken by one worker
+            try:
+                state.results[record_id] = await fetch(record_id)
+            except FetchFailed as exc:
+                state.errors[record_id] = FetchError.from_exception(record_id, exc)
+                failures += 1
+                bar.set_postfix(errors=failures, refresh=False)
+                if isinstance(exc, AuthenticationError):
+                    raise
+            bar.update(1)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(concurrency, len(todo))):
+                group.create_task(worker())
+    except* AuthenticationError as group_error:
+        first = group_error.exceptions[0]
+        raise first from None
+    finally:
+        bar.close()
+    return state.result()
+
+
+class LoopThread:
+    """An event loop running in a daemon thread, for the synchronous client.
+
+    ``run(coro)`` blocks the caller until the coroutine finishes on that loop. It works
+    whether or not the calling thread has a running loop (a Jupyter cell does). A
+    ``KeyboardInterrupt`` in the caller cancels the coroutine (and so its in-flight
+    requests), waits up to ``cancel_timeout`` seconds for it to unwind, and re-raises.
+    """
+
+    def __init__(self, name: str = "fulfillkit-loop") -> None:
+        self._name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def main() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+
+                self._thread = threading.Thread(target=main, name=self._name, daemon=True)
+                self._thread.start()
+                ready.wait()
+                self._loop = loop
+            return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, T], *, cancel_timeout: float = 1.0) -> T:
+        """Run ``coro`` on the loop thread and return its result (or raise its error)."""
+        loop = self._start()
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise RuntimeError("LoopThread.run called from its own loop thread")
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            future.cancel()
+            try:
+                future.result(timeout=cancel_timeout)
+            except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
+                pass
+            except Exception:  # noqa: S110 - the interrupt is what the caller must see
+                pass
+            raise
+
+    def close(self) -> None:
+        """Stop the loop and join the thread. Idempotent."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        if not thread.is_alive():
+            loop.close()

@@ -1,0 +1,208 @@
+"""Summaries of fulfillment frames: the carrier report.
+
+:func:`carrier_report` works on what :func:`fulfillkit.frame.to_frame` returns, exploded (one
+row per tracking position) or not (``explode=False``), and on what
+:func:`fulfillkit.export.read_frame` reads back. Each fulfillment counts once, however many
+rows it has.
+
+Example:
+    >>> from fulfillkit.frame import to_frame
+    >>> df = to_frame([
+    ...     {"id": "a", "carrier": "UPS", "tracking_numbers": ["1Z1", "1Z2"], "tracking_urls": []},
+    ...     {"id": "b", "carrier": " ups", "tracking_numbers": None},
+    ...     {"id": "c", "carrier": None, "tracking_numbers": ["X"], "tracking_urls": ["https://x"]},
+    ... ])
+    >>> report = carrier_report(df)
+    >>> report.index.tolist(), report["fulfillments"].tolist()
+    (['UPS', 'Unknown'], [2, 1])
+    >>> report["tracking_numbers"].tolist(), report["share_with_tracking"].tolist()
+    ([2, 1], [0.5, 1.0])
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .carriers import DEFAULT_CARRIERS, CarrierTable
+from .frame import INT, STRING, TIMESTAMP
+
+__all__ = ["REPORT_SCHEMA", "carrier_report", "format_carrier_report"]
+
+REPORT_SCHEMA: Final = {
+    "fulfillments": INT,
+    "tracking_numbers": INT,
+    "share_with_tracking": pd.Float64Dtype(),
+    "share_with_url": pd.Float64Dtype(),
+    "first_created_at": TIMESTAMP,
+    "last_created_at": TIMESTAMP,
+}
+"""Columns of :func:`carrier_report` and their dtypes; the index is ``carrier`` (string)."""
+
+
+def carrier_report(df: pd.DataFrame, *, table: CarrierTable = DEFAULT_CARRIERS) -> pd.DataFrame:
+    """One row per canonical carrier: volumes, tracking coverage and time span.
+
+    Carriers are folded with :mod:`fulfillkit.carriers` (``"ups"`` and ``" UPS "`` are
+    ``UPS``, every DHL service is ``DHL``, null and unrecognised names are ``Unknown``).
+
+    Columns:
+        ``fulfillments``: distinct fulfillments (``Int64``);
+        ``tracking_numbers``: non-blank tracking numbers over those fulfillments (``Int64``);
+        ``share_with_tracking``: share of fulfillments with at least one tracking number;
+        ``share_with_url``: share with at least one tracking URL (both ``Float64``, 0..1);
+        ``first_created_at`` / ``last_created_at``: earliest and latest ``created_at``.
+
+    Rows are sorted by ``fulfillments``, largest first (ties by name). A fulfillment is its
+    ``id``; repeated rows of one id (pages that overlap, frames concatenated twice) count
+    once. Rows without an id count as one fulfillment per ``tracking_index`` 0 / ``NA`` row.
+
+    Example:
+        >>> from fulfillkit.frame import to_frame
+        >>> carrier_report(to_frame([{"id": "a", "carrier": "DHL Express"}])).index.tolist()
+        ['DHL']
+    """
+    per = _per_fulfillment(df)
+    carrier = table.canonical_series(per["carrier"]).rename("carrier")
+    has_number = per["numbers"] > 0
+    grouped = pd.DataFrame(
+        {
+            "numbers": per["numbers"],
+            "has_number": has_number.astype(np.float64),
+            "has_url": per["has_url"].astype(np.float64),
+            "created_at": per["created_at"],
+        }
+    ).groupby(carrier.to_numpy(dtype=object), sort=False)
+    report = pd.DataFrame(
+        {
+            "fulfillments": grouped.size().astype(INT),
+            "tracking_numbers": grouped["numbers"].sum().astype(INT),
+            "share_with_tracking": grouped["has_number"].mean().astype("Float64"),
+            "share_with_url": grouped["has_url"].mean().astype("Float64"),
+            "first_created_at": grouped["created_at"].min().astype(TIMESTAMP),
+            "last_created_at": grouped["created_at"].max().astype(TIMESTAMP),
+        }
+    )
+    if report.empty:
+        report = pd.DataFrame({name: pd.Series(dtype=t) for name, t in REPORT_SCHEMA.items()})
+    report.index = pd.Index(report.index.astype(object), dtype=STRING, name="carrier")
+    order = np.lexsort((report.index.to_numpy(dtype=object), -report["fulfillments"].to_numpy()))
+    return report.iloc[order]
+
+
+def format_carrier_report(report: pd.DataFrame) -> str:
+    """The report as a plain-text table for a terminal: shares in %, dates to the minute.
+
+    Example:
+        >>> from fulfillkit.frame import to_frame
+        >>> report = carrier_report(to_frame([{"id": "a", "carrier": "UPS"}]))
+        >>> format_carrier_report(report).splitlines()[1].split()
+        ['UPS', '1', '0', '0.0%', '0.0%', '-', '-']
+    """
+    shown = pd.DataFrame(
+        {
+            "fulfillments": report["fulfillments"],
+            "tracking_numbers": report["tracking_numbers"],
+            "with_tracking": report["share_with_tracking"].map(_percent),
+            "with_url": report["share_with_url"].map(_percent),
+            "first_created_at": report["first_created_at"].map(_minute),
+            "last_created_at": report["last_created_at"].map(_minute),
+        },
+        index=report.index,
+    )
+    return shown.reset_index().to_string(index=False)
+
+
+def _percent(value: Any) -> str:
+    return "-" if pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def _minute(value: Any) -> str:
+    return "-" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M}"
+
+
+def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per fulfillment: ``carrier``, ``created_at``, ``numbers`` (count of non-blank
+    tracking numbers) and ``has_url``, from an exploded or a wide frame."""
+    ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
+    created = (
+        df["created_at"]
+        if "created_at" in df
+        else pd.Series(pd.NaT, index=df.index, dtype=TIMESTAMP)
+    )
+    carrier = df["carrier"] if "carrier" in df else pd.Series(pd.NA, index=df.index)
+    if "tracking_index" in df or "tracking_number" in df:
+        return _per_fulfillment_exploded(df, ids, carrier, created)
+    if "tracking_numbers" not in df:
+        raise ValueError(
+            "carrier_report needs a frame from to_frame(): it has neither a tracking_number "
+            "nor a tracking_numbers column"
+        )
+    numbers = np.array([_count_json(v) for v in df["tracking_numbers"]], dtype=np.int64)
+    urls = df["tracking_urls"] if "tracking_urls" in df else pd.Series(pd.NA, index=df.index)
+    has_url = np.array([_count_json(v) > 0 for v in urls], dtype=bool)
+    per = pd.DataFrame(
+        {
+            "carrier": carrier.to_numpy(dtype=object),
+            "created_at": created.to_numpy(),
+            "numbers": numbers,
+            "has_url": has_url,
+        }
+    )
+    duplicate = ids.duplicated().to_numpy() & ids.notna().to_numpy()
+    return per[~duplicate].reset_index(drop=True)
+
+
+def _per_fulfillment_exploded(
+    df: pd.DataFrame, ids: pd.Series[Any], carrier: pd.Series[Any], created: pd.Series[Any]
+) -> pd.DataFrame:
+    index = (
+        df["tracking_index"]
+        if "tracking_index" in df
+        else pd.Series(pd.NA, index=df.index, dtype=INT)
+    )
+    # The same (id, position) twice is the same fulfillment read twice: keep it once.
+    keep = ~(pd.DataFrame({"id": ids, "i": index}).duplicated().to_numpy() & ids.notna().to_numpy())
+    first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
+    codes, _ = pd.factorize(ids)  # -1 for a missing id
+    # Rows without an id: each run that starts at a first row is one fulfillment.
+    key = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))[keep]
+    numbers = _present(df.get("tracking_number"), df.index)[keep]
+    urls = _present(df.get("tracking_url"), df.index)[keep]
+    grouped = pd.DataFrame(
+        {
+            "carrier": carrier.to_numpy(dtype=object)[keep],
+            "created_at": created[keep].reset_index(drop=True),
+            "numbers": numbers.astype(np.int64),
+            "has_url": urls,
+        }
+    ).groupby(key, sort=False)
+    return pd.DataFrame(
+        {
+            "carrier": grouped["carrier"].first(),
+            "created_at": grouped["created_at"].min(),
+            "numbers": grouped["numbers"].sum(),
+            "has_url": grouped["has_url"].any(),
+        }
+    ).reset_index(drop=True)
+
+
+def _present(column: pd.Series[Any] | None, index: pd.Index) -> np.ndarray[Any, Any]:
+    """Which cells hold a non-blank value."""
+    if column is None:
+        return np.zeros(len(index), dtype=bool)
+    text = column.astype(STRING)
+    return (text.notna() & (text.str.strip() != "")).fillna(False).to_numpy(dtype=bool)
+
+
+def _count_json(value: Any) -> int:
+    """Non-blank entries of a JSON list kept as text by ``to_frame(explode=False)``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return 0
+    items = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(items, list):
+        items = [items]
+    return sum(1 for v in items if v is not None and str(v).strip())

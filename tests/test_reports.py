@@ -1,0 +1,250 @@
+"""Carrier names and the carrier report, against a table computed by hand."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fulfillkit.carriers import (
+    DEFAULT_CARRIERS,
+    CarrierTable,
+    canonical_carrier,
+    canonical_carriers,
+    fold,
+)
+from fulfillkit.export import export, read_frame
+from fulfillkit.frame import STRING, TIMESTAMP, to_frame
+from fulfillkit.reports import REPORT_SCHEMA, carrier_report, format_carrier_report
+
+# --- carriers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("UPS", "UPS"),
+        ("ups", "UPS"),
+        ("  Ups  ", "UPS"),
+        ("United Parcel Service", "UPS"),
+        ("UPS Ground", "UPS"),
+        ("USPS", "USPS"),
+        ("usps", "USPS"),
+        ("U.S.P.S.", "USPS"),
+        ("United States Postal Service", "USPS"),
+        ("FedEx", "FedEx"),
+        ("Fedex", "FedEx"),
+        ("FEDEX", "FedEx"),
+        ("Fed-Ex Ground", "FedEx"),
+        ("FedEx SmartPost", "FedEx"),
+        ("DHL", "DHL"),
+        ("dhl", "DHL"),
+        ("DHL Express", "DHL"),
+        ("DHL eCommerce", "DHL"),
+        ("dhl_parcel", "DHL"),
+        ("Other", "Other"),
+        ("other", "Other"),
+        (" OTHER ", "Other"),
+        ("Otherwise Couriers", "Unknown"),
+        ("Bob's Courier", "Unknown"),
+        ("Royal Mail", "Unknown"),
+        ("pickups", "Unknown"),
+        ("", "Unknown"),
+        ("   ", "Unknown"),
+        (None, "Unknown"),
+    ],
+)
+def test_canonical_carrier(text: str | None, expected: str) -> None:
+    assert canonical_carrier(text) == expected
+
+
+def test_vectorised_names_match_the_scalar_ones_and_keep_the_index() -> None:
+    values = pd.Series(
+        ["UPS", None, "dhl express", "ups", pd.NA, "Evri", "fedex"], index=list("abcdefg")
+    )
+    result = canonical_carriers(values)
+    assert result.tolist() == [canonical_carrier(v if isinstance(v, str) else None) for v in values]
+    assert result.index.equals(values.index)
+    assert result.dtype == STRING
+    assert canonical_carriers(["UPS"]).tolist() == ["UPS"]
+    assert canonical_carriers(pd.Series([], dtype=STRING)).tolist() == []
+
+
+def test_tables_are_extensible_without_changing_the_default() -> None:
+    mine = DEFAULT_CARRIERS.with_rules(
+        ("Royal Mail", [r"\broyal ?mail\b"]), ("UPS Freight", [r"\bups freight\b"])
+    )
+    assert canonical_carrier("royal  mail", table=mine) == "Royal Mail"
+    assert canonical_carrier("UPS Freight", table=mine) == "UPS Freight"  # tried first
+    assert canonical_carrier("UPS Freight") == "UPS"
+    assert canonical_carrier("Royal Mail") == "Unknown"
+    last = DEFAULT_CARRIERS.with_rules(("Parcels", [r"parcel"]), first=False)
+    assert canonical_carrier("united parcel service", table=last) == "UPS"
+    assert canonical_carrier("any parcel co", table=last) == "Parcels"
+    assert mine.names[:2] == ("Royal Mail", "UPS Freight")
+    assert mine.names[-1] == "Unknown"
+    assert CarrierTable([("X", ["x"])], unknown="?").canonical("y") == "?"
+    with pytest.raises(ValueError, match="pattern"):
+        CarrierTable([("X", [])])
+
+
+def test_fold() -> None:
+    assert fold("  DHL\teCommerce  ") == "dhl ecommerce"
+    assert fold("Fed_Ex/Ground") == "fed ex ground"
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def r(id: str | None, carrier: str | None, numbers: Any, urls: Any, created: Any) -> dict[str, Any]:
+    return {
+        "id": id,
+        "carrier": carrier,
+        "tracking_numbers": numbers,
+        "tracking_urls": urls,
+        "created_at": created,
+    }
+
+
+RECORDS = [
+    r("a", "UPS", ["N1", "N2"], ["U1"], "2024-10-01T10:00:00Z"),
+    r("b", "ups ", None, None, "2024-10-03T00:00:00Z"),
+    r("c", "United Parcel Service", ["N3"], [], "2024-10-02T00:00:00Z"),
+    r("d", "DHL Express", [], ["U2"], "2024-09-30T00:00:00Z"),
+    r("e", "DHL eCommerce", ["N4", "N5", "N6"], ["U3", "U4", "U5"], "2024-10-05T00:00:00Z"),
+    r("f", None, ["N7"], None, None),
+    r("g", "Bob's Courier", [], [], "2024-10-04T00:00:00Z"),
+    r("h", "other", ["N8", None], [], "2024-10-06T00:00:00Z"),
+    r("i", "FedEx", [""], [], "2024-10-07T00:00:00Z"),
+    r("j", "USPS", ["9400"], ["U6"], "garbage"),
+]
+
+
+def ts(text: str | None) -> Any:
+    return pd.NaT if text is None else pd.Timestamp(text)
+
+
+# Computed by hand from RECORDS: per carrier, fulfillments, tracking numbers (non-blank),
+# share with >= 1 number, share with >= 1 URL, first and last created_at.
+EXPECTED = [
+    ("UPS", 3, 3, 2 / 3, 1 / 3, "2024-10-01T10:00:00Z", "2024-10-03T00:00:00Z"),
+    ("DHL", 2, 3, 1 / 2, 2 / 2, "2024-09-30T00:00:00Z", "2024-10-05T00:00:00Z"),
+    ("Unknown", 2, 1, 1 / 2, 0 / 2, "2024-10-04T00:00:00Z", "2024-10-04T00:00:00Z"),
+    ("FedEx", 1, 0, 0.0, 0.0, "2024-10-07T00:00:00Z", "2024-10-07T00:00:00Z"),
+    ("Other", 1, 1, 1.0, 0.0, "2024-10-06T00:00:00Z", "2024-10-06T00:00:00Z"),
+    ("USPS", 1, 1, 1.0, 1.0, None, None),
+]
+
+
+def expected_report() -> pd.DataFrame:
+    columns = list(zip(*EXPECTED, strict=True))
+    return pd.DataFrame(
+        {
+            "fulfillments": pd.array(columns[1], dtype="Int64"),
+            "tracking_numbers": pd.array(columns[2], dtype="Int64"),
+            "share_with_tracking": pd.array(columns[3], dtype="Float64"),
+            "share_with_url": pd.array(columns[4], dtype="Float64"),
+            "first_created_at": pd.array([ts(t) for t in columns[5]], dtype=TIMESTAMP),
+            "last_created_at": pd.array([ts(t) for t in columns[6]], dtype=TIMESTAMP),
+        },
+        index=pd.Index(columns[0], dtype=STRING, name="carrier"),
+    )
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # j's bad timestamp, tested in test_frame
+        return to_frame(RECORDS)
+
+
+@pytest.fixture
+def wide() -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return to_frame(RECORDS, explode=False)
+
+
+def test_report_matches_the_hand_computed_table(frame: pd.DataFrame) -> None:
+    assert len(frame) == 14  # exploded: the report must not count rows
+    pd.testing.assert_frame_equal(carrier_report(frame), expected_report())
+
+
+def test_report_on_a_wide_frame_is_the_same(wide: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(carrier_report(wide), expected_report())
+
+
+def test_report_ignores_row_order_and_repeated_records(
+    frame: pd.DataFrame, wide: pd.DataFrame
+) -> None:
+    shuffled = frame.sample(frac=1.0, random_state=7)
+    pd.testing.assert_frame_equal(carrier_report(shuffled), expected_report())
+    twice = pd.concat([frame, frame], ignore_index=True)
+    pd.testing.assert_frame_equal(carrier_report(twice), expected_report())
+    pd.testing.assert_frame_equal(
+        carrier_report(pd.concat([wide, wide], ignore_index=True)), expected_report()
+    )
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "csv.gz"])
+def test_report_after_an_export_round_trip(
+    tmp_path: Path, frame: pd.DataFrame, suffix: str
+) -> None:
+    back = read_frame(export(frame, tmp_path / f"f.{suffix}"))
+    pd.testing.assert_frame_equal(carrier_report(back), expected_report())
+
+
+def test_fulfillments_without_id_are_each_counted(frame: pd.DataFrame) -> None:
+    df = to_frame(
+        [
+            r(None, "UPS", ["1", "2"], [], "2024-01-01T00:00:00Z"),
+            r(None, "UPS", ["3"], ["u"], "2024-01-02T00:00:00Z"),
+            r(None, "UPS", None, None, "2024-01-03T00:00:00Z"),
+        ]
+    )
+    report = carrier_report(df)
+    assert report.loc["UPS", "fulfillments"] == 3
+    assert report.loc["UPS", "tracking_numbers"] == 3
+    assert report.loc["UPS", "share_with_url"] == pytest.approx(1 / 3)
+
+
+def test_empty_frame_gives_empty_report_with_the_schema() -> None:
+    for df in (to_frame([]), to_frame([], explode=False)):
+        report = carrier_report(df)
+        assert report.empty
+        assert report.dtypes.to_dict() == REPORT_SCHEMA
+        assert report.index.name == "carrier"
+        assert report.index.dtype == STRING
+
+
+def test_report_on_sandbox_data_agrees_with_a_plain_python_count() -> None:
+    from fulfillkit.sandbox import make_dataset
+
+    records = json.loads(json.dumps(make_dataset(300, seed=5).fulfillments))
+    report = carrier_report(to_frame(records))
+    by_carrier: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_carrier.setdefault(canonical_carrier(record["carrier"]), []).append(record)
+    assert set(report.index) == set(by_carrier)
+    for name, group in by_carrier.items():
+        numbers = [n for g in group for n in (g["tracking_numbers"] or []) if n and n.strip()]
+        with_url = [g for g in group if any(u for u in g["tracking_urls"] or [])]
+        assert report.loc[name, "fulfillments"] == len(group)
+        assert report.loc[name, "tracking_numbers"] == len(numbers)
+        assert report.loc[name, "share_with_url"] == pytest.approx(len(with_url) / len(group))
+    assert np.all(np.diff(report["fulfillments"].to_numpy()) <= 0)
+
+
+def test_format_carrier_report_prints_every_carrier(frame: pd.DataFrame) -> None:
+    text = format_carrier_report(carrier_report(frame))
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["carrier", "fulfillments", "tracking_numbers"]
+    assert [line.split()[0] for line in lines[1:]] == [row[0] for row in EXPECTED]
+    assert "66.7%" in lines[1]
+    assert "2024-10-01 10:00" in lines[1]
+    assert lines[-1].split()[-2:] == ["-", "-"]  # USPS: no valid created_at
