@@ -344,8 +344,8 @@ def _server_message(body: bytes, limit: int = 500) -> str:
     except ValueError:
         pass
     if not isinstance(message, str):
-        message = " ".join(text.split())
-    return redact(message[:limit])
+        message = text
+    return redact(" ".join(message.split())[:limit])
 
 
 def interpret(

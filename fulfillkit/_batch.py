@@ -181,11 +181,13 @@ async def run_batch(
     concurrency: int,
     progress: bool | None,
     desc: str = "fulfillments",
+    on_result: Callable[[str, Fulfillment], None] | None = None,
 ) -> BatchResult:
     """Fetch every id of ``state`` not yet in it, ``concurrency`` at a time.
 
     Raises :class:`AuthenticationError` (after cancelling the other workers) when the
     credentials are refused; every other failure becomes a :class:`FetchError`.
+    ``on_result(id, record)`` is called for each record as it arrives (the checkpoint).
     """
     todo = [i for i in state.ids if i not in state.results and i not in state.errors]
     ids = iter(todo)
@@ -198,13 +200,17 @@ async def run_batch(
         nonlocal failures
         for record_id in ids:  # one shared iterator: each id is taken by one worker
             try:
-                state.results[record_id] = await fetch(record_id)
+                record = await fetch(record_id)
             except FetchFailed as exc:
                 state.errors[record_id] = FetchError.from_exception(record_id, exc)
                 failures += 1
                 bar.set_postfix(errors=failures, refresh=False)
                 if isinstance(exc, AuthenticationError):
                     raise
+            else:
+                state.results[record_id] = record
+                if on_result is not None:
+                    on_result(record_id, record)
             bar.update(1)
 
     try:
@@ -259,7 +265,12 @@ class LoopThread:
             raise RuntimeError("LoopThread.run called from its own loop thread")
         future = asyncio.run_coroutine_threadsafe(coro, loop)
         try:
-            return future.result()
+            while True:  # short waits: the main thread notices Ctrl-C promptly everywhere
+                try:
+                    return future.result(timeout=0.1)
+                except concurrent.futures.TimeoutError:
+                    if future.done():  # the coroutine's own TimeoutError, not our wait's
+                        raise
         except KeyboardInterrupt:
             future.cancel()
             try:

@@ -32,6 +32,9 @@ __all__ = [
 ]
 
 REDACTED = "[REDACTED]"
+# Shorter strings are not secrets worth the name, and scrubbing them would shred every text
+# (a one-letter "key" in a test would redact that letter everywhere).
+MIN_SECRET_LENGTH = 8
 
 _lock = threading.Lock()
 _secrets: tuple[str, ...] = ()
@@ -54,7 +57,7 @@ _installed = False
 def register_secret(value: str) -> None:
     """Remember a secret so that every later :func:`redact` call removes it."""
     global _secrets
-    if not value:
+    if len(value) < MIN_SECRET_LENGTH:
         return
     with _lock:
         if value not in _secrets:

@@ -48,14 +48,15 @@ class Decision:
     Attributes:
         kind: the error kind it maps to.
         retry: whether another attempt may cure it.
-        max_attempts: a cap on attempts for this outcome, below the policy's own
-            (an unknown 500 is tried twice at most); ``None`` for the policy's.
+        max_times: how often this outcome may happen for one record before giving up,
+            on top of the policy's attempt limit (an unknown 500 is retried once: after
+            the second, give up); ``None`` for no extra limit.
         reason: a short human explanation, used in error messages.
     """
 
     kind: ErrorKind
     retry: bool
-    max_attempts: int | None = None
+    max_times: int | None = None
     reason: str = ""
 
 
@@ -85,7 +86,7 @@ def classify(status: int, message: str) -> Decision:
             return Decision("not_found", retry=False, reason="id is not a valid UUID")
         if _BAD_CURSOR.search(message):
             return Decision("server", retry=False, reason="unknown cursor")
-        return Decision("server", retry=True, max_attempts=2, reason="unknown server error")
+        return Decision("server", retry=True, max_times=2, reason="unknown server error")
     if 500 <= status < 600:
         return Decision("server", retry=False, reason="server error")
     return Decision("server", retry=False, reason=f"unexpected status {status}")
@@ -172,7 +173,7 @@ class RetryPolicy:
             record with ``rate_limited`` instead of stalling the batch.
 
     Example:
-        >>> RetryPolicy(max_retries=3).attempts_allowed(Decision("server", True))
+        >>> RetryPolicy(max_retries=3).attempts_allowed()
         4
     """
 
@@ -181,16 +182,16 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 120.0
 
-    def attempts_allowed(self, decision: Decision) -> int:
-        """The total number of attempts an outcome like this may take."""
-        allowed = self.max_retries + 1
-        if decision.max_attempts is not None:
-            allowed = min(allowed, decision.max_attempts)
-        return allowed
+    def attempts_allowed(self) -> int:
+        """The total number of attempts one record may take."""
+        return self.max_retries + 1
 
-    def should_retry(self, decision: Decision, attempts: int) -> bool:
-        """Whether to try again after ``attempts`` attempts ended in ``decision``."""
-        return decision.retry and attempts < self.attempts_allowed(decision)
+    def should_retry(self, decision: Decision, attempts: int, times: int = 1) -> bool:
+        """Whether to try again after ``attempts`` attempts, the last ending in
+        ``decision``, an outcome seen ``times`` times for this record so far."""
+        if not decision.retry or attempts >= self.attempts_allowed():
+            return False
+        return decision.max_times is None or times < decision.max_times
 
     def backoff(self, attempts: int, rng: random.Random | None = None) -> float:
         """Full-jitter exponential backoff after ``attempts`` failed attempts.

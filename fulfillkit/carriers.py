@@ -139,14 +139,14 @@ class CarrierTable:
     def canonical_series(self, values: pd.Series[Any] | Sequence[Any]) -> pd.Series[Any]:
         """Vectorised :meth:`canonical`: once per distinct spelling, then one take.
 
-        Returns a ``string[pyarrow]`` Series with the index of ``values`` (when a Series).
+        Returns a ``string[python]`` Series with the index of ``values`` (when a Series).
         """
         series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         labels = np.array([self.canonical(u) for u in uniques] + [self.unknown], dtype=object)
         mapped = labels[codes]  # code -1 (missing) picks the trailing unknown label
         return pd.Series(
-            pd.array(mapped, dtype=pd.StringDtype("pyarrow")),
+            pd.array(mapped, dtype=pd.StringDtype("python")),
             index=series.index,
             name=series.name if isinstance(values, pd.Series) else "carrier",
         )

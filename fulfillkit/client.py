@@ -16,8 +16,9 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import os
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -42,11 +43,12 @@ from ._base import (
     transport_failure,
 )
 from ._batch import BatchResult, BatchState, LoopThread, run_batch
+from ._checkpoint import Checkpoint
 from ._errors import BatchInterrupted
 from ._http import ResponseTooLarge, Transport
 from ._pacer import Pacer
 from ._redact import install_log_redaction
-from ._retry import RetryPolicy, classify_exception
+from ._retry import Decision, RetryPolicy, classify_exception
 from .models import FULFILLMENT_ADAPTER, ORDER_ADAPTER, Fulfillment, Order
 
 if TYPE_CHECKING:
@@ -198,6 +200,7 @@ class AsyncClient:
     ) -> T:
         policy = self._config.retry
         attempts = 0
+        seen: dict[Decision, int] = {}
         while True:
             await self._pacer.acquire()
             attempts += 1
@@ -227,7 +230,8 @@ class AsyncClient:
             if outcome.status == 429:
                 self._pacer.hold(outcome.retry_after)
             delay = None
-            if policy.should_retry(outcome.decision, attempts):
+            seen[outcome.decision] = times = seen.get(outcome.decision, 0) + 1
+            if policy.should_retry(outcome.decision, attempts, times):
                 delay = policy.delay(attempts, outcome.retry_after, self._rng)
             if delay is None:
                 if outcome.retry_after is not None and outcome.retry_after > policy.max_retry_after:
@@ -278,6 +282,7 @@ class AsyncClient:
         *,
         remote_data: bool = False,
         progress: bool | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
     ) -> BatchResult:
         """Fetch many fulfillments concurrently; every distinct id ends up fetched or in
         ``errors`` with a reason. Duplicates are fetched once.
@@ -286,17 +291,42 @@ class AsyncClient:
         a non-empty string, and :class:`~fulfillkit.AuthenticationError` if the
         credentials are refused (the batch stops).
 
+        ``checkpoint="run.jsonl"`` appends each record to that file as it arrives; a rerun
+        with the same file fetches only the ids not yet in it (see
+        :class:`~fulfillkit._checkpoint.Checkpoint`).
+
         Example:
             >>> batch = await client.get_many(ids)                       # doctest: +SKIP
             >>> batch.ok, len(batch.errors)                              # doctest: +SKIP
         """
         state = BatchState(check_ids(ids))
-        return await self._run(state, remote_data=remote_data, progress=progress)
+        return await self._run(
+            state, remote_data=remote_data, progress=progress, checkpoint=checkpoint
+        )
 
     async def _run(
-        self, state: BatchState, *, remote_data: bool, progress: bool | None
+        self,
+        state: BatchState,
+        *,
+        remote_data: bool,
+        progress: bool | None,
+        checkpoint: str | os.PathLike[str] | None = None,
     ) -> BatchResult:
         params = request_params(remote_data)
+        if checkpoint is None:
+            return await self._run_batch(state, params, progress, None)
+        with Checkpoint(checkpoint) as ckpt:
+            wanted = set(state.ids)
+            state.results.update((k, v) for k, v in ckpt.load().items() if k in wanted)
+            return await self._run_batch(state, params, progress, ckpt.write)
+
+    async def _run_batch(
+        self,
+        state: BatchState,
+        params: dict[str, str],
+        progress: bool | None,
+        on_result: Callable[[str, Fulfillment], None] | None,
+    ) -> BatchResult:
 
         async def fetch(record_id: str) -> Fulfillment:
             return await self._request(
@@ -308,7 +338,11 @@ class AsyncClient:
             )
 
         return await run_batch(
-            state, fetch, concurrency=self._config.max_concurrency, progress=progress
+            state,
+            fetch,
+            concurrency=self._config.max_concurrency,
+            progress=progress,
+            on_result=on_result,
         )
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -446,6 +480,7 @@ class Client:
         *,
         remote_data: bool = False,
         progress: bool | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
     ) -> BatchResult:
         """Fetch many fulfillments concurrently. See :meth:`AsyncClient.get_many`.
 
@@ -462,7 +497,9 @@ class Client:
         state = BatchState(check_ids(ids))
         try:
             return self._loop.run(
-                self._async._run(state, remote_data=remote_data, progress=progress)
+                self._async._run(
+                    state, remote_data=remote_data, progress=progress, checkpoint=checkpoint
+                )
             )
         except KeyboardInterrupt:
             raise BatchInterrupted(state.result()) from None

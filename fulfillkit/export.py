@@ -6,7 +6,9 @@
   over the target (``os.replace``) only once complete; on any error the temporary file is
   removed and the target is untouched. A reader never sees half a file.
 * **Parquet** (pyarrow) stores every dtype: ``string``, ``Int64``, ``boolean``,
-  ``Float64`` and ``datetime64[us, UTC]`` come back as they went in.
+  ``Float64`` and ``datetime64[us, UTC]`` come back as they went in through
+  :func:`read_frame` (plain ``pd.read_parquet`` on pandas 3 gives the same columns, with
+  text as the pyarrow-backed variant of the ``string`` dtype).
 * **CSV** carries no types, so it is written to be read safely by people and by
   :func:`read_frame`: timestamps as ISO-8601 UTC with microseconds and a ``Z``
   (``2024-10-01T12:00:00.123000Z``), and text cells that a spreadsheet would run as a
@@ -53,6 +55,7 @@ Format = Literal["csv", "parquet"]
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters that make a spreadsheet evaluate a cell (OWASP CSV injection)."""
 _ESCAPE: Final = "'"
+_ISO_UTC: Final = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z"
 _KNOWN_DTYPES: Final = {**WIDE_SCHEMA, **SCHEMA, "remote_data": STRING}
 
 
@@ -76,8 +79,10 @@ def _format_of(path: Path) -> tuple[Format, Literal["gzip"] | None]:
 def export(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Path:
     """Write ``df`` to ``path`` as CSV or Parquet (by suffix), atomically; return the path.
 
-    ``kwargs`` go to ``DataFrame.to_csv`` / ``DataFrame.to_parquet`` (``index`` defaults to
-    ``False``). The folder must exist. See the module docstring for what each format keeps.
+    ``kwargs`` go to ``DataFrame.to_csv`` / ``DataFrame.to_parquet``. ``index`` defaults to
+    writing the index only when it has a name (so a :func:`~fulfillkit.reports.carrier_report`
+    keeps its ``carrier`` labels and a frame's row numbers are left out). The folder must
+    exist. See the module docstring for what each format keeps.
 
     Raises:
         ExportFormatError: unknown suffix; raised before anything is written.
@@ -91,7 +96,8 @@ def export(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Pat
     """
     target = Path(path)
     fmt, compression = _format_of(target)
-    kwargs.setdefault("index", False)
+    # A named index (the report's "carrier") is data; a plain row number is not.
+    kwargs.setdefault("index", any(name is not None for name in df.index.names))
     # A hidden sibling: same folder (so the rename is atomic), same umask (so the final file
     # has the usual permissions), and a random name nobody else will pick.
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
@@ -106,6 +112,8 @@ def export(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Pat
             # RFC 4180 line ends; also makes the csv module quote a bare "\r" in text, which
             # with "\n" line ends it would write raw and a reader would take as a line break.
             kwargs.setdefault("lineterminator", "\r\n")
+            if kwargs["index"]:  # as columns, so that its text is neutralised too
+                df, kwargs["index"] = df.reset_index(), False
             _csv_ready(df).to_csv(temp, **kwargs)
         os.replace(temp, target)
     except BaseException:
@@ -118,9 +126,9 @@ def export(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Pat
 def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an :func:`export`-ed CSV or Parquet file back with the frame's dtypes.
 
-    Known columns get their :data:`~fulfillkit.frame.SCHEMA` dtype; text is
-    ``string[pyarrow]`` (Parquet written by pandas 2.2 may say ``string[python]``); in a
-    CSV, the ``'`` added against formulas is removed and other columns are inferred.
+    Known columns get their :data:`~fulfillkit.frame.SCHEMA` dtype and every text column
+    is ``string[python]`` again; in a CSV, the ``'`` added against formulas is removed and
+    the other columns are inferred.
 
     Example:
         >>> import tempfile, pathlib
@@ -135,11 +143,18 @@ def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     if fmt == "parquet":
         df = pd.read_parquet(source, engine="pyarrow")
         for name in df.columns:
-            dtype = _KNOWN_DTYPES.get(name)
-            if dtype is not None and df[name].dtype != dtype:
-                df[name] = df[name].astype(dtype)
-            elif isinstance(df[name].dtype, pd.StringDtype) and df[name].dtype != STRING:
+            # Parquet keeps dtypes; only the storage of text (pandas 3 reads it as
+            # string[pyarrow]) and a timestamp unit (pandas 2.2 may read ns) need undoing.
+            current, dtype = df[name].dtype, _KNOWN_DTYPES.get(name)
+            if isinstance(current, pd.StringDtype) and current != STRING:
                 df[name] = df[name].astype(STRING)
+            elif dtype == TIMESTAMP and isinstance(current, pd.DatetimeTZDtype):
+                df[name] = df[name].astype(TIMESTAMP)
+        text_index = isinstance(df.index.dtype, pd.StringDtype) or (
+            df.index.dtype == object and pd.api.types.infer_dtype(df.index) == "string"
+        )
+        if text_index and df.index.dtype != STRING:  # pandas 2.2 reads it as object
+            df.index = df.index.astype(STRING)
         return df
     raw = pd.read_csv(
         source,
@@ -213,12 +228,15 @@ def _unescape(text: pd.Series[Any]) -> pd.Series[Any]:
 
 
 def _infer(text: pd.Series[Any]) -> pd.Series[Any]:
-    """``boolean`` if every value is True/False, else ``Int64``, ``Float64``, or string."""
+    """``boolean`` if every value is True/False, else a UTC timestamp if every value is one as
+    :func:`export` writes them, else ``Int64``, ``Float64``, or string."""
     values = text.dropna()
     if values.empty:
         return text
     if values.isin(["True", "False"]).all():
         return text.map({"True": True, "False": False}).astype("boolean")
+    if values.str.fullmatch(_ISO_UTC).all():  # written by export: a UTC timestamp column
+        return _from_csv(text, TIMESTAMP)
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.notna().all() and not values.str.match(r"^[+-]?0\d").any():  # keep zip codes
         if values.str.fullmatch(r"[+-]?\d+").all():

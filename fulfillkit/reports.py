@@ -15,7 +15,7 @@ Example:
     >>> report = carrier_report(df)
     >>> report.index.tolist(), report["fulfillments"].tolist()
     (['UPS', 'Unknown'], [2, 1])
-    >>> report["tracking_numbers"].tolist(), report["share_with_tracking"].tolist()
+    >>> report["tracking_number_count"].tolist(), report["share_with_tracking"].tolist()
     ([2, 1], [0.5, 1.0])
 """
 
@@ -34,7 +34,7 @@ __all__ = ["REPORT_SCHEMA", "carrier_report", "format_carrier_report"]
 
 REPORT_SCHEMA: Final = {
     "fulfillments": INT,
-    "tracking_numbers": INT,
+    "tracking_number_count": INT,
     "share_with_tracking": pd.Float64Dtype(),
     "share_with_url": pd.Float64Dtype(),
     "first_created_at": TIMESTAMP,
@@ -51,7 +51,8 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable = DEFAULT_CARRIERS) 
 
     Columns:
         ``fulfillments``: distinct fulfillments (``Int64``);
-        ``tracking_numbers``: non-blank tracking numbers over those fulfillments (``Int64``);
+        ``tracking_number_count``: non-blank tracking numbers of those fulfillments
+        (``Int64``);
         ``share_with_tracking``: share of fulfillments with at least one tracking number;
         ``share_with_url``: share with at least one tracking URL (both ``Float64``, 0..1);
         ``first_created_at`` / ``last_created_at``: earliest and latest ``created_at``.
@@ -79,7 +80,7 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable = DEFAULT_CARRIERS) 
     report = pd.DataFrame(
         {
             "fulfillments": grouped.size().astype(INT),
-            "tracking_numbers": grouped["numbers"].sum().astype(INT),
+            "tracking_number_count": grouped["numbers"].sum().astype(INT),
             "share_with_tracking": grouped["has_number"].mean().astype("Float64"),
             "share_with_url": grouped["has_url"].mean().astype("Float64"),
             "first_created_at": grouped["created_at"].min().astype(TIMESTAMP),
@@ -105,7 +106,7 @@ def format_carrier_report(report: pd.DataFrame) -> str:
     shown = pd.DataFrame(
         {
             "fulfillments": report["fulfillments"],
-            "tracking_numbers": report["tracking_numbers"],
+            "tracking_numbers": report["tracking_number_count"],
             "with_tracking": report["share_with_tracking"].map(_percent),
             "with_url": report["share_with_url"].map(_percent),
             "first_created_at": report["first_created_at"].map(_minute),
@@ -147,7 +148,7 @@ def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
     per = pd.DataFrame(
         {
             "carrier": carrier.to_numpy(dtype=object),
-            "created_at": created.to_numpy(),
+            "created_at": created.reset_index(drop=True),
             "numbers": numbers,
             "has_url": has_url,
         }

@@ -171,15 +171,17 @@ def test_hostile_ids_reach_the_server_verbatim_in_one_segment(
     assert app.stats.by_route.get("orders", 0) == 0
 
 
-@pytest.mark.parametrize("bad", [[""], ["ok", None], "abc", [b"bytes"]])
+@pytest.mark.parametrize(
+    ("many", "one"), [([""], ""), (["ok", None], None), ("abc", 5), ([b"bytes"], b"bytes")]
+)
 def test_bad_ids_fail_before_any_request(
-    make_client: MakeClient, app: SandboxApp, bad: Any
+    make_client: MakeClient, app: SandboxApp, many: Any, one: Any
 ) -> None:
     client = make_client(app)
     with pytest.raises(fk.InvalidIdError):
-        client.get_many(bad)
+        client.get_many(many)
     with pytest.raises(ValueError, match="id"):
-        client.get(bad[0] if isinstance(bad, list) else 5)
+        client.get(one)
     assert app.stats.requests == 0
 
 
@@ -220,11 +222,11 @@ def test_transient_faults_are_retried_and_counted(
         (["500"] * 9, "server", 500, 2, fk.ServerError),  # unknown 500: retried once
         (["429"] * 9, "rate_limited", 429, 3, fk.RateLimitError),
         (["drop"] * 9, "network", None, 3, fk.NetworkError),
-        (["invalid_json"], "invalid_response", 200, 1, fk.InvalidResponseError),
-        (["html"], "invalid_response", 200, 1, fk.InvalidResponseError),
-        (["null"], "invalid_response", 200, 1, fk.InvalidResponseError),
-        (["wrong_types"], "invalid_response", 200, 1, fk.InvalidResponseError),
-        (["not_found"], "not_found", 500, 1, fk.NotFoundError),
+        (["invalid_json"] * 2, "invalid_response", 200, 1, fk.InvalidResponseError),
+        (["html"] * 2, "invalid_response", 200, 1, fk.InvalidResponseError),
+        (["null"] * 2, "invalid_response", 200, 1, fk.InvalidResponseError),
+        (["wrong_types"] * 2, "invalid_response", 200, 1, fk.InvalidResponseError),
+        (["not_found"] * 2, "not_found", 500, 1, fk.NotFoundError),
     ],
 )
 def test_each_error_kind(
@@ -266,6 +268,9 @@ def test_timeout_kind(dataset: Dataset) -> None:
         ) as client,
     ):
         batch = client.get_many([target, dataset.fulfillment_ids[1]], progress=False)
+        with pytest.raises(fk.TimeoutError) as info:  # also a builtin TimeoutError
+            client.get(target)
+    assert isinstance(info.value, TimeoutError) and info.value.attempts == 2
     [error] = batch.errors
     assert (error.kind, error.status, error.attempts) == ("timeout", None, 2)
     assert len(batch) == 1

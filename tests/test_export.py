@@ -58,9 +58,14 @@ def test_parquet_round_trip_keeps_every_dtype_and_value(
     pd.testing.assert_frame_equal(back, frame)
     assert back["created_at"].dtype == TIMESTAMP
     assert str(back["created_at"].dt.tz) == "UTC"
-    # Plain pandas reads the same dtypes too (pyarrow keeps the pandas metadata).
+    # Plain pandas reads the same dtypes too (pyarrow keeps the pandas metadata), text as
+    # the ``string`` dtype with NA (its storage is pandas' default for the version).
     plain = pd.read_parquet(path)
-    assert plain.dtypes.to_dict() == frame.dtypes.to_dict()
+    assert list(plain.columns) == list(frame.columns)
+    for name in frame.columns:
+        expected = "string" if frame[name].dtype == STRING else frame[name].dtype
+        assert plain[name].dtype == expected, name
+    pd.testing.assert_frame_equal(plain.astype(frame.dtypes.to_dict()), frame)
 
 
 @pytest.mark.parametrize("suffix", ["csv", "csv.gz"])
@@ -217,3 +222,30 @@ def test_read_frame_on_a_csv_without_the_schema_infers_types(tmp_path: Path) -> 
     assert df["code"].tolist() == ["007", "012"]  # leading zeros: text, not numbers
     assert df["when"].isna().all()
     assert set(SCHEMA) - set(df.columns)  # not a fulfillment frame, and that is fine
+
+
+@pytest.mark.parametrize("suffix", ["csv", "csv.gz"])
+def test_line_breaks_and_delimiters_inside_text_survive_csv(tmp_path: Path, suffix: str) -> None:
+    text = 'one\r\ntwo\rthree\nfour, "five"'
+    df = to_frame([{"id": "x", "carrier": text, "field_mappings": {"note": text}}])
+    back = read_frame(export(df, tmp_path / f"f.{suffix}"))
+    assert back["carrier"].tolist() == [text]
+    assert back["field_mappings.note"].tolist() == [text]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_a_named_index_is_kept_and_row_numbers_are_not(tmp_path: Path, suffix: str) -> None:
+    report = pd.DataFrame(
+        {"fulfillments": pd.array([2, 1], dtype="Int64")},
+        index=pd.Index(["UPS", "=cmd()"], dtype=STRING, name="carrier"),
+    )
+    back = read_frame(export(report, tmp_path / f"r.{suffix}"))
+    if suffix == "parquet":
+        pd.testing.assert_frame_equal(back, report)
+    else:
+        assert back["carrier"].tolist() == ["UPS", "=cmd()"]
+        assert "'=cmd()" in pd.read_csv(tmp_path / f"r.{suffix}", dtype=str)["carrier"].tolist()
+    filtered = to_frame(records()).iloc[2:]  # row numbers 2.., no name
+    assert list(read_frame(export(filtered, tmp_path / f"f.{suffix}")).columns) == list(
+        filtered.columns
+    )

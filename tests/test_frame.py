@@ -127,7 +127,7 @@ def test_columns_in_order_with_explicit_dtypes() -> None:
     assert str(df["created_at"].dtype) == "datetime64[us, UTC]"
     id_dtype = df["id"].dtype
     assert isinstance(id_dtype, pd.StringDtype)
-    assert id_dtype == pd.StringDtype("pyarrow")
+    assert id_dtype == pd.StringDtype("python")
     assert id_dtype.na_value is pd.NA
     assert "remote_data" not in to_frame([rec("a")]).columns
 
@@ -421,3 +421,25 @@ def test_sandbox_data_matches_the_json_normalize_oracle() -> None:
     mapping_columns = {c for c in df.columns if c.startswith("field_mappings.")}
     normalized = pd.json_normalize([{"field_mappings": r["field_mappings"]} for r in records])
     assert mapping_columns == set(normalized.columns)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_naive_text_next_to_offset_text_is_still_read_as_utc(order: int) -> None:
+    # pandas 2.2 would read "naive" with the previous value's -04:00 offset.
+    texts = {
+        "offset": "2024-10-01T08:00:00-04:00",
+        "naive": "2024-10-01T12:00:00",
+        "date": "2024-10-02",
+        "zulu": "2024-10-01T12:00:00Z",
+        "plus": "2024-10-01 14:00:00+0200",
+    }
+    df = to_frame([rec(i, created_at=t) for i, t in list(texts.items())[::order]])
+    created = dict(zip(df["id"], df["created_at"], strict=True))
+    noon = pd.Timestamp("2024-10-01T12:00:00Z")
+    assert created == {
+        "offset": noon,
+        "naive": noon,
+        "date": pd.Timestamp("2024-10-02T00:00:00Z"),
+        "zulu": noon,
+        "plus": noon,
+    }

@@ -146,7 +146,7 @@ def expected_report() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "fulfillments": pd.array(columns[1], dtype="Int64"),
-            "tracking_numbers": pd.array(columns[2], dtype="Int64"),
+            "tracking_number_count": pd.array(columns[2], dtype="Int64"),
             "share_with_tracking": pd.array(columns[3], dtype="Float64"),
             "share_with_url": pd.array(columns[4], dtype="Float64"),
             "first_created_at": pd.array([ts(t) for t in columns[5]], dtype=TIMESTAMP),
@@ -209,7 +209,7 @@ def test_fulfillments_without_id_are_each_counted(frame: pd.DataFrame) -> None:
     )
     report = carrier_report(df)
     assert report.loc["UPS", "fulfillments"] == 3
-    assert report.loc["UPS", "tracking_numbers"] == 3
+    assert report.loc["UPS", "tracking_number_count"] == 3
     assert report.loc["UPS", "share_with_url"] == pytest.approx(1 / 3)
 
 
@@ -235,7 +235,7 @@ def test_report_on_sandbox_data_agrees_with_a_plain_python_count() -> None:
         numbers = [n for g in group for n in (g["tracking_numbers"] or []) if n and n.strip()]
         with_url = [g for g in group if any(u for u in g["tracking_urls"] or [])]
         assert report.loc[name, "fulfillments"] == len(group)
-        assert report.loc[name, "tracking_numbers"] == len(numbers)
+        assert report.loc[name, "tracking_number_count"] == len(numbers)
         assert report.loc[name, "share_with_url"] == pytest.approx(len(with_url) / len(group))
     assert np.all(np.diff(report["fulfillments"].to_numpy()) <= 0)
 
@@ -248,3 +248,14 @@ def test_format_carrier_report_prints_every_carrier(frame: pd.DataFrame) -> None
     assert "66.7%" in lines[1]
     assert "2024-10-01 10:00" in lines[1]
     assert lines[-1].split()[-2:] == ["-", "-"]  # USPS: no valid created_at
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_the_report_itself_exports_and_reads_back(
+    tmp_path: Path, frame: pd.DataFrame, suffix: str
+) -> None:
+    report = carrier_report(frame)
+    back = read_frame(export(report, tmp_path / f"report.{suffix}"))
+    if suffix == "csv":
+        back = back.set_index("carrier")
+    pd.testing.assert_frame_equal(back, report)

@@ -10,7 +10,7 @@ import pytest
 from fulfillkit._retry import Decision, RetryPolicy, classify, classify_exception, parse_retry_after
 
 CLASSIFY_TABLE = [
-    # status, message, kind, retry, max_attempts
+    # status, message, kind, retry, max_times
     (401, "Unauthorized", "auth", False, None),
     (403, "Forbidden", "auth", False, None),
     (404, "Cannot GET /ecommerce/fulfillment/x", "not_found", False, None),
@@ -46,7 +46,7 @@ CLASSIFY_TABLE = [
 @pytest.mark.parametrize(("status", "message", "kind", "retry", "cap"), CLASSIFY_TABLE)
 def test_classify(status: int, message: str, kind: str, retry: bool, cap: int | None) -> None:
     decision = classify(status, message)
-    assert (decision.kind, decision.retry, decision.max_attempts) == (kind, retry, cap)
+    assert (decision.kind, decision.retry, decision.max_times) == (kind, retry, cap)
 
 
 class ConnectTimeout(Exception): ...
@@ -118,7 +118,7 @@ def test_attempts_allowed_and_should_retry() -> None:
     gateway = classify(503, "")
     unknown_500 = classify(500, "boom")
     not_found = classify(500, "Fulfillment with ID x not found.")
-    assert policy.attempts_allowed(gateway) == 4
+    assert policy.attempts_allowed() == 4
     assert [policy.should_retry(gateway, n) for n in range(1, 6)] == [
         True,
         True,
@@ -126,7 +126,10 @@ def test_attempts_allowed_and_should_retry() -> None:
         False,
         False,
     ]
-    assert [policy.should_retry(unknown_500, n) for n in (1, 2)] == [True, False]
+    # An unknown 500 is retried once, even when other failures came before it.
+    assert policy.should_retry(unknown_500, attempts=1, times=1)
+    assert policy.should_retry(unknown_500, attempts=2, times=1)
+    assert not policy.should_retry(unknown_500, attempts=2, times=2)
     assert not policy.should_retry(not_found, 1)
     assert not RetryPolicy(max_retries=0).should_retry(gateway, 1)
 

@@ -1,5 +1,36 @@
-"""The embedded Panora sandbox (work in progress: data first)."""
+"""The embedded Panora sandbox: realistic data, a faithful server, injectable faults.
 
+Panora's hosted API may not be there (its README calls it unmaintained), so fulfillkit's
+demo, notebooks and tests run against this instead:
+
+* :func:`make_dataset` builds deterministic, Shopify-messy fulfillments and orders;
+* :class:`SandboxApp` is an ASGI app that answers like Panora, quirks included (auth
+  order, 500s for not-found, the ``remote_data=false`` bug, base64 cursors, throttling);
+* :class:`Faults` injects gateway errors, throttling, dropped and truncated responses,
+  slowness and malformed bodies, deterministically;
+* :class:`SandboxServer` serves an app over real HTTP (uvicorn in a thread), and
+  :func:`serve` blocks serving one (``python -m fulfillkit.sandbox``).
+
+Example:
+    >>> import httpx
+    >>> app = SandboxApp(n=3)
+    >>> transport = httpx.ASGITransport(app=app)
+"""
+
+from fulfillkit.sandbox.app import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, SandboxApp
 from fulfillkit.sandbox.data import Dataset, make_dataset
+from fulfillkit.sandbox.faults import Faults
+from fulfillkit.sandbox.server import SandboxServer, serve
+from fulfillkit.sandbox.stats import SandboxStats
 
-__all__ = ["Dataset", "make_dataset"]
+__all__ = [
+    "SANDBOX_API_KEY",
+    "SANDBOX_CONNECTION_TOKEN",
+    "Dataset",
+    "Faults",
+    "SandboxApp",
+    "SandboxServer",
+    "SandboxStats",
+    "make_dataset",
+    "serve",
+]

@@ -68,7 +68,9 @@ def _mod10_weight3(body: str) -> int:
 
 
 def _fedex_check(body: str) -> int:
-    return sum(int(char) * weight for char, weight in zip(body, _FEDEX_WEIGHTS, strict=True)) % 11 % 10
+    return (
+        sum(int(char) * weight for char, weight in zip(body, _FEDEX_WEIGHTS, strict=True)) % 11 % 10
+    )
 
 
 def _s10_check(serial: str) -> int:

@@ -1,0 +1,182 @@
+"""How fast is ``fk.to_frame`` next to the plain pandas way, on realistic sandbox records?
+
+    python benchmarks/bench_frame.py [--n 100000] [--repeats 3] [--seed 0]
+
+The records are ``make_dataset(n).fulfillments`` written to JSON and parsed back, so each
+run starts from plain dicts exactly as the API's JSON gives them (``remote_data``
+included). Two ways to get one row per (fulfillment, tracking position):
+
+* ``fulfillkit``: ``to_frame(records)`` (explicit dtypes, field mappings flattened);
+* ``pandas``: ``pd.json_normalize``, pad the two tracking lists to equal length,
+  ``explode`` both, number the positions, ``pd.to_datetime(utc=True)``. It gets the records
+  *without* ``remote_data`` (stripped before the clock starts), or ``json_normalize`` would
+  flatten all of Shopify's payload and lose by even more.
+
+Each run is a fresh subprocess (runs alternate between the two), so peak memory
+(``ru_maxrss``, which includes loading the JSON) is per approach, and so is the growth of
+the resident set during the timed call alone (Linux ``VmHWM`` after a reset). Loading and a
+small warm-up call (lazy imports, first-use setup) are not timed. The table shows the
+median time and the ratio of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+APPROACHES = ("fulfillkit", "pandas")
+
+
+def pandas_way(records: list[dict[str, Any]]) -> Any:
+    """The usual notebook recipe for the same shape of frame."""
+    import pandas as pd
+
+    df = pd.json_normalize(records)
+    numbers = [v if isinstance(v, list) else [] for v in df["tracking_numbers"]]
+    urls = [v if isinstance(v, list) else [] for v in df["tracking_urls"]]
+    rows = [max(len(a), len(b), 1) for a, b in zip(numbers, urls, strict=True)]
+    df["tracking_number"] = [a + [None] * (n - len(a)) for a, n in zip(numbers, rows, strict=True)]
+    df["tracking_url"] = [b + [None] * (n - len(b)) for b, n in zip(urls, rows, strict=True)]
+    df = df.drop(columns=["tracking_numbers", "tracking_urls"])
+    df = df.explode(["tracking_number", "tracking_url"])
+    df["tracking_index"] = df.groupby(level=0).cumcount()
+    for column in ("created_at", "modified_at"):
+        df[column] = pd.to_datetime(df[column], utc=True, format="ISO8601", errors="coerce")
+    return df.reset_index(drop=True)
+
+
+def worker(approach: str, data: Path) -> dict[str, Any]:
+    """One timed run in this (fresh) process."""
+    records: list[dict[str, Any]] = json.loads(data.read_bytes())
+    if approach == "pandas":
+        records = [{k: v for k, v in r.items() if k != "remote_data"} for r in records]
+        run = pandas_way
+    else:
+        from fulfillkit.frame import to_frame
+
+        run = to_frame
+    run(records[:200])  # warm up lazy imports and first-use setup, as in a notebook
+    gc.collect()
+    before_kb = _rss_kb("VmRSS")
+    _reset_peak_rss()
+    start = time.perf_counter()
+    frame = run(records)
+    seconds = time.perf_counter() - start
+    after_kb = _rss_kb("VmHWM")
+    return {
+        "approach": approach,
+        "seconds": seconds,
+        "rows": len(frame),
+        "columns": frame.shape[1],
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "growth_mb": None
+        if before_kb is None or after_kb is None
+        else (after_kb - before_kb) / 1024,
+    }
+
+
+def _reset_peak_rss() -> None:
+    """Linux: reset the peak RSS (VmHWM) so that the peak of loading the JSON does not hide
+    the peak of the run (``ru_maxrss`` cannot be reset)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _rss_kb(field: str) -> int | None:
+    """``VmRSS`` (now) or ``VmHWM`` (peak since the reset) in KiB; ``None`` off Linux."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return None
+
+
+def run_worker(approach: str, data: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", approach, "--data", str(data)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _growth(runs: list[dict[str, Any]]) -> str:
+    grown = [r["growth_mb"] for r in runs if r["growth_mb"] is not None]
+    return f"{max(grown):.0f}" if grown else "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="fulfillments (default 100000)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per approach (default 3)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--worker", choices=APPROACHES, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.data)))
+        return 0
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from fulfillkit.sandbox import make_dataset
+
+    print(f"generating {args.n:,} sandbox fulfillments (seed {args.seed})...", flush=True)
+    records = make_dataset(args.n, seed=args.seed).fulfillments
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "records.json"
+        data.write_text(json.dumps(records), encoding="utf-8")
+        del records
+        runs: dict[str, list[dict[str, Any]]] = {a: [] for a in APPROACHES}
+        for i in range(args.repeats):
+            order = APPROACHES if i % 2 == 0 else APPROACHES[::-1]
+            for approach in order:
+                result = run_worker(approach, data)
+                runs[approach].append(result)
+                print(f"  run {i + 1} {approach:<10} {result['seconds']:.3f} s", flush=True)
+
+    rows = {a: {r["rows"] for r in runs[a]} for a in APPROACHES}
+    if rows["fulfillkit"] != rows["pandas"]:
+        print(f"row counts differ: {rows}", file=sys.stderr)
+        return 1
+    median = {a: statistics.median(r["seconds"] for r in runs[a]) for a in APPROACHES}
+    print()
+    print(
+        f"{args.n:,} fulfillments -> {rows['fulfillkit'].pop():,} rows, median of "
+        f"{args.repeats} runs each, one process per run (python {sys.version.split()[0]})"
+    )
+    print(
+        f"{'approach':<12}{'median s':>10}{'min s':>9}{'peak MB':>10}{'growth MB':>11}"
+        f"{'columns':>9}"
+    )
+    for approach in APPROACHES:
+        rs = runs[approach]
+        print(
+            f"{approach:<12}{median[approach]:>10.3f}{min(r['seconds'] for r in rs):>9.3f}"
+            f"{max(r['peak_mb'] for r in rs):>10.0f}{_growth(rs):>11}"
+            f"{rs[0]['columns']:>9}"
+        )
+    ratio = median["pandas"] / median["fulfillkit"]
+    print(f"\nfulfillkit is {ratio:.1f}x faster than the pandas way (median time ratio)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
