@@ -42,8 +42,13 @@ from .models import Fulfillment, Order
 
 if TYPE_CHECKING:
     from .carriers import canonical_carrier, canonical_carriers
-    from .export import export, read_frame
-    from .frame import items_frame, to_frame
+    from .export import ExportFormatError, export, read_frame
+    from .frame import (
+        FieldMappingCollisionError,
+        UnparsedTimestampWarning,
+        items_frame,
+        to_frame,
+    )
     from .reports import carrier_report
 
 __version__ = "0.1.0"
@@ -56,8 +61,10 @@ __all__ = [
     "BatchResult",
     "Client",
     "ConfigurationError",
+    "ExportFormatError",
     "FetchError",
     "FetchFailed",
+    "FieldMappingCollisionError",
     "FulfillkitError",
     "Fulfillment",
     "InvalidIdError",
@@ -69,6 +76,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "TimeoutError",
+    "UnparsedTimestampWarning",
     "__version__",
     "canonical_carrier",
     "canonical_carriers",
@@ -80,6 +88,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "ExportFormatError": "export",
+    "FieldMappingCollisionError": "frame",
+    "UnparsedTimestampWarning": "frame",
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
     "carrier_report": "reports",

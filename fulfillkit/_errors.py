@@ -4,6 +4,8 @@
     ├── ConfigurationError        bad client settings: missing key or token, unsafe base URL
     ├── InvalidIdError            (also a ValueError) empty or non-string id, before any request
     ├── BatchInterrupted          Ctrl-C during get_many; carries the partial BatchResult
+    ├── FieldMappingCollisionError (also ValueError, in frame.py) two keys, one column
+    ├── ExportFormatError         (also ValueError, in export.py) unknown file suffix
     └── FetchFailed               a request for one record failed; has .kind/.status/.attempts
         ├── APIStatusError        the server answered with an error status
         │   ├── AuthenticationError   kind "auth": missing/unknown API key or connection token

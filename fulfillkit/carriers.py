@@ -12,9 +12,9 @@ overriding) rules, and every function here takes ``table=``.
 Example:
     >>> canonical_carrier(" ups "), canonical_carrier("DHL eCommerce"), canonical_carrier(None)
     ('UPS', 'DHL', 'Unknown')
-    >>> mine = DEFAULT_CARRIERS.with_rules(("Royal Mail", [r"\\broyal ?mail\\b"]))
-    >>> canonical_carrier("ROYAL MAIL", table=mine)
-    'Royal Mail'
+    >>> mine = DEFAULT_CARRIERS.with_rules(("Bob's Courier", [r"\\bbob'?s courier\\b"]))
+    >>> canonical_carrier("BOB'S  COURIER", table=mine)
+    "Bob's Courier"
 """
 
 from __future__ import annotations
@@ -161,17 +161,34 @@ DEFAULT_CARRIERS: Final = CarrierTable(
         ),
         ("FedEx", [r"\bfed ?ex\b", r"\bfederal express\b"]),
         ("DHL", [r"\bdhl\b"]),  # DHL Express, DHL eCommerce, DHL Parcel, ...
+        ("Royal Mail", [r"\broyal ?mail\b"]),
+        ("Parcelforce", [r"\bparcel ?force\b"]),
+        ("Canada Post", [r"\bcanada ?post\b", r"\bpostes? canada\b"]),
+        ("La Poste", [r"\bla ?poste\b", r"\bcolissimo\b"]),
+        ("Australia Post", [r"\baustralia ?post\b", r"\bauspost\b"]),
+        ("Deutsche Post", [r"\bdeutsche ?post\b"]),
+        ("PostNL", [r"\bpost ?nl\b"]),
+        ("DPD", [r"\bdpd\b"]),
+        ("GLS", [r"\bgls\b"]),
+        ("Evri", [r"\bevri\b", r"\bhermes\b"]),
+        ("Amazon Logistics", [r"\bamazon\b", r"\bamzl\b"]),
+        ("OnTrac", [r"\bontrac\b"]),
+        ("Purolator", [r"\bpurolator\b"]),
+        ("Japan Post", [r"\bjapan ?post\b"]),
+        ("China Post", [r"\bchina ?post\b"]),
         (OTHER, [r"^other$"]),
     ]
 )
-"""The built-in table: UPS, USPS, FedEx, DHL (all its services), and Shopify's "Other"."""
+"""The built-in table: UPS, USPS, FedEx, DHL (all its services), the main postal services
+and parcel networks, and Shopify's literal "Other"; extend it with
+:meth:`CarrierTable.with_rules`."""
 
 
 def canonical_carrier(text: str | None, *, table: CarrierTable = DEFAULT_CARRIERS) -> str:
     """The canonical carrier name for one free-text carrier.
 
     Example:
-        >>> [canonical_carrier(t) for t in ["UPS", "ups", "Fedex", "other", "Evri", ""]]
+        >>> [canonical_carrier(t) for t in ["UPS", "ups", "Fedex", "other", "Acme", ""]]
         ['UPS', 'UPS', 'FedEx', 'Other', 'Unknown', 'Unknown']
     """
     return table.canonical(text)

@@ -57,11 +57,9 @@ def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from .client import Client
     from .export import export
-    from .reports import carrier_report
+    from .reports import carrier_report, format_carrier_report
     from .sandbox import (
         SANDBOX_API_KEY,
         SANDBOX_CONNECTION_TOKEN,
@@ -104,8 +102,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     frame = batch.to_frame()
     print(f"\nframe: {len(frame)} rows x {frame.shape[1]} columns (one row per tracking number)\n")
-    with pd.option_context("display.width", 120, "display.max_columns", 8):
-        print(carrier_report(frame).to_string())
+    print(format_carrier_report(carrier_report(frame)))
     parquet = export(frame, out_dir / "fulfillments.parquet")
     csv = export(frame, out_dir / "fulfillments.csv")
     print(f"\nwrote {parquet}\nwrote {csv}")
@@ -135,14 +132,10 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from .export import read_frame
-    from .reports import carrier_report
+    from .reports import carrier_report, format_carrier_report
 
-    report = carrier_report(read_frame(args.file))
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(report.to_string())
+    print(format_carrier_report(carrier_report(read_frame(args.file))))
     return 0
 
 
