@@ -25,19 +25,20 @@ import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from ._errors import AuthenticationError, ErrorKind, FetchFailed
 from ._progress import progress_bar
 from ._redact import redact
-from .models import Fulfillment
+from .models import Fulfillment, Order
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BatchResult", "BatchState", "FetchError", "LoopThread", "run_batch"]
+__all__ = ["BatchResult", "BatchState", "FetchError", "LoopThread", "OrdersResult", "run_batch"]
 
 T = TypeVar("T")
+R = TypeVar("R", Fulfillment, Order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,24 +66,15 @@ class FetchError:
         return cls(record_id, exc.kind, exc.status, redact(exc.message), exc.attempts)
 
 
-@dataclass(slots=True)
-class BatchResult:
-    """The outcome of :meth:`Client.get_many`: every distinct requested id, accounted for.
+@dataclass(slots=True, kw_only=True)
+class _Outcome:
+    """What every batch result has: the errors, the ids left pending, and their summaries."""
 
-    ``fulfillments`` holds one record per id that succeeded, in first-seen input order;
-    ``errors`` one :class:`FetchError` per id that failed, in the same order; ``pending``
-    the ids never finished (only non-empty after an interruption). ``len()`` and iteration
-    are over the fulfillments.
-
-    Example:
-        >>> batch = BatchResult(fulfillments=[Fulfillment(id="a")], errors=[])
-        >>> batch.ok, [f.id for f in batch]
-        (True, ['a'])
-    """
-
-    fulfillments: list[Fulfillment]
     errors: list[FetchError]
     pending: list[str] = field(default_factory=list)
+
+    def _count(self) -> int:
+        raise NotImplementedError
 
     @property
     def ok(self) -> bool:
@@ -92,13 +84,10 @@ class BatchResult:
     @property
     def requested(self) -> int:
         """How many distinct ids were asked for."""
-        return len(self.fulfillments) + len(self.errors) + len(self.pending)
+        return self._count() + len(self.errors) + len(self.pending)
 
     def __len__(self) -> int:
-        return len(self.fulfillments)
-
-    def __iter__(self) -> Iterator[Fulfillment]:
-        return iter(self.fulfillments)
+        return self._count()
 
     def error_counts(self) -> dict[str, int]:
         """Number of errors per kind, most frequent first."""
@@ -108,7 +97,7 @@ class BatchResult:
         """The ids that ended in :attr:`errors` (e.g. to retry them later)."""
         return [e.id for e in self.errors]
 
-    def raise_for_errors(self) -> BatchResult:
+    def raise_for_errors(self) -> Self:
         """Raise the first error's exception type if any id failed; else return self."""
         if self.errors:
             first = self.errors[0]
@@ -126,12 +115,6 @@ class BatchResult:
             )
         return self
 
-    def to_frame(self, **kwargs: Any) -> pd.DataFrame:
-        """The fetched records as a tidy DataFrame: see :func:`fulfillkit.to_frame`."""
-        from .frame import to_frame
-
-        return to_frame(self.fulfillments, **kwargs)
-
     def errors_frame(self) -> pd.DataFrame:
         """The errors as a DataFrame (``id``, ``kind``, ``status``, ``message``, ``attempts``)."""
         import pandas as pd
@@ -146,43 +129,107 @@ class BatchResult:
             }
         )
 
-    def __repr__(self) -> str:
-        parts = [f"fulfillments={len(self.fulfillments)}", f"errors={len(self.errors)}"]
+    def _summary(self, name: str) -> str:
+        parts = [f"{name}={self._count()}", f"errors={len(self.errors)}"]
         if self.pending:
             parts.append(f"pending={len(self.pending)}")
         if self.errors:
             parts.append(f"by_kind={self.error_counts()}")
-        return f"BatchResult({', '.join(parts)})"
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+@dataclass(slots=True, kw_only=True)
+class BatchResult(_Outcome):
+    """The outcome of :meth:`Client.get_many`: every distinct requested id, accounted for.
+
+    ``fulfillments`` holds one record per id that succeeded, in first-seen input order;
+    ``errors`` one :class:`FetchError` per id that failed, in the same order; ``pending``
+    the ids never finished (only non-empty after an interruption). ``len()`` and iteration
+    are over the fulfillments.
+
+    Example:
+        >>> batch = BatchResult(fulfillments=[Fulfillment(id="a")], errors=[])
+        >>> batch.ok, [f.id for f in batch]
+        (True, ['a'])
+    """
+
+    fulfillments: list[Fulfillment]
+
+    def _count(self) -> int:
+        return len(self.fulfillments)
+
+    def __iter__(self) -> Iterator[Fulfillment]:
+        return iter(self.fulfillments)
+
+    def to_frame(self, **kwargs: Any) -> pd.DataFrame:
+        """The fetched records as a tidy DataFrame: see :func:`fulfillkit.to_frame`."""
+        from .frame import to_frame
+
+        return to_frame(self.fulfillments, **kwargs)
+
+    def __repr__(self) -> str:
+        return self._summary("fulfillments")
+
+
+@dataclass(slots=True, kw_only=True)
+class OrdersResult(_Outcome):
+    """The outcome of :meth:`Client.get_orders`: ``orders`` (first-seen order), ``errors``.
+
+    Example:
+        >>> OrdersResult(orders=[Order(id="o1")], errors=[]).ok
+        True
+    """
+
+    orders: list[Order]
+
+    def _count(self) -> int:
+        return len(self.orders)
+
+    def __iter__(self) -> Iterator[Order]:
+        return iter(self.orders)
+
+    def __repr__(self) -> str:
+        return self._summary("orders")
 
 
 @dataclass(slots=True)
-class BatchState:
-    """The mutable progress of one batch; a partial :class:`BatchResult` can be read at
-    any time, which is what an interrupted batch hands back."""
+class BatchState(Generic[R]):
+    """The mutable progress of one batch; a partial result can be read at any time, which
+    is what an interrupted batch hands back."""
 
     ids: Sequence[str]
-    results: dict[str, Fulfillment] = field(default_factory=dict)
+    results: dict[str, R] = field(default_factory=dict)
     errors: dict[str, FetchError] = field(default_factory=dict)
 
-    def result(self) -> BatchResult:
-        """Fetched, failed and pending ids, each list in first-seen input order."""
+    def _split(self) -> tuple[list[R], list[FetchError], list[str]]:
         done, failed = self.results, self.errors
-        return BatchResult(
-            fulfillments=[done[i] for i in self.ids if i in done],
-            errors=[failed[i] for i in self.ids if i in failed],
-            pending=[i for i in self.ids if i not in done and i not in failed],
+        return (
+            [done[i] for i in self.ids if i in done],
+            [failed[i] for i in self.ids if i in failed],
+            [i for i in self.ids if i not in done and i not in failed],
         )
+
+    def result(self: BatchState[Fulfillment]) -> BatchResult:
+        """Fetched, failed and pending ids, each list in first-seen input order."""
+        records, errors, pending = self._split()
+        return BatchResult(fulfillments=records, errors=errors, pending=pending)
+
+    def orders_result(self: BatchState[Order]) -> OrdersResult:
+        """The same, for a batch of orders."""
+        records, errors, pending = self._split()
+        return OrdersResult(orders=records, errors=errors, pending=pending)
 
 
 async def run_batch(
-    state: BatchState,
-    fetch: Callable[[str], Awaitable[Fulfillment]],
+    state: BatchState[R],
+    fetch: Callable[[str], Awaitable[R]],
     *,
     concurrency: int,
     progress: bool | None,
     desc: str = "fulfillments",
-    on_result: Callable[[str, Fulfillment], None] | None = None,
-) -> BatchResult:
+    on_result: Callable[[str, R], None] | None = None,
+    rate_cap: Callable[[], float | None] | None = None,
+) -> None:
     """Fetch every id of ``state`` not yet in it, ``concurrency`` at a time.
 
     Raises :class:`AuthenticationError` (after cancelling the other workers) when the
@@ -192,7 +239,11 @@ async def run_batch(
     todo = [i for i in state.ids if i not in state.results and i not in state.errors]
     ids = iter(todo)
     bar = progress_bar(
-        total=len(state.ids), initial=len(state.ids) - len(todo), progress=progress, desc=desc
+        total=len(state.ids),
+        initial=len(state.ids) - len(todo),
+        progress=progress,
+        desc=desc,
+        rate_cap=rate_cap,
     )
     failures = len(state.errors)
 
@@ -222,7 +273,6 @@ async def run_batch(
         raise first from None
     finally:
         bar.close()
-    return state.result()
 
 
 class LoopThread:

@@ -47,6 +47,8 @@ class Pacer:
         self._window_end = 0.0
         self._hold_until = 0.0
         self._in_flight = 0
+        self._server_limit: int | None = None
+        self._server_window = 0.0
         self._lock: asyncio.Lock | None = None
         self.waited = 0.0  # total seconds requests were held, for reports and tests
 
@@ -86,8 +88,24 @@ class Pacer:
         """The request's response (or failure) is in."""
         self._in_flight = max(0, self._in_flight - 1)
 
+    def rate_cap(self) -> float | None:
+        """The most requests per second the known limits allow, or ``None`` if unlimited.
+
+        The server's window length is not sent; the longest ``X-RateLimit-Reset`` seen
+        (read right after a window opens) estimates it.
+        """
+        caps = []
+        if self.budget is not None:
+            caps.append(self.budget[0] / self.budget[1])
+        if self._server_limit is not None and self._server_window > 0:
+            caps.append(self._server_limit / self._server_window)
+        return min(caps) if caps else None
+
     def observe(self, headers: Mapping[str, str]) -> None:
         """Update the estimate from a response's ``X-RateLimit-*`` headers."""
+        limit = headers.get("x-ratelimit-limit")
+        if limit is not None and limit.isdigit():
+            self._server_limit = int(limit)
         remaining = headers.get("x-ratelimit-remaining")
         reset = headers.get("x-ratelimit-reset")
         if remaining is None or reset is None:
@@ -101,6 +119,7 @@ class Pacer:
         if seconds > _EPOCH_THRESHOLD:
             seconds = max(0.0, seconds - time.time())
         window_end = now + seconds
+        self._server_window = max(self._server_window, seconds)
         # Requests sent since this one may not be counted by the server yet.
         estimate = left - self._in_flight
         if self._remaining is None or window_end > self._window_end + 0.5:

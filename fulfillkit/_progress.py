@@ -15,11 +15,36 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from tqdm.auto import tqdm
 
-__all__ = ["progress_bar"]
+__all__ = ["PacedBar", "progress_bar"]
+
+
+class PacedBar(tqdm):  # type: ignore[misc]
+    """A ``tqdm.auto`` bar whose rate, and so ETA, never exceeds a known rate limit.
+
+    Against a rate-limited server the first window's burst makes tqdm's measured rate far
+    higher than what the rest of the batch can sustain; capping it with the pacer's
+    estimate (``rate_cap()``, records per second) keeps the ETA honest.
+    """
+
+    rate_cap: Callable[[], float | None] | None = None
+
+    @property
+    def format_dict(self) -> dict[str, Any]:
+        values: dict[str, Any] = super().format_dict
+        cap = self.rate_cap() if self.rate_cap is not None else None
+        if cap is not None and cap > 0:
+            rate = values.get("rate")
+            if rate is None:
+                elapsed = values.get("elapsed") or 0.0
+                done = values.get("n", 0) - (values.get("initial") or 0)
+                rate = done / elapsed if elapsed > 0 and done > 0 else None
+            values["rate"] = cap if rate is None else min(rate, cap)
+        return values
 
 
 def _env_disabled() -> bool:
@@ -28,9 +53,17 @@ def _env_disabled() -> bool:
 
 
 def progress_bar(
-    *, total: int, progress: bool | None, desc: str = "fulfillments", initial: int = 0
+    *,
+    total: int | None,
+    progress: bool | None,
+    desc: str = "fulfillments",
+    initial: int = 0,
+    rate_cap: Callable[[], float | None] | None = None,
 ) -> Any:
-    """A ``tqdm.auto`` bar for ``total`` records; disabled only when ``progress`` is False."""
+    """A ``tqdm.auto`` bar for ``total`` records; disabled only when ``progress`` is False.
+
+    ``rate_cap`` returns the most records per second a rate limit allows (or ``None``).
+    """
     kwargs: dict[str, Any] = {
         "total": total,
         "initial": initial,
@@ -42,4 +75,6 @@ def progress_bar(
     }
     if progress is False or (progress is None and _env_disabled()):
         kwargs["disable"] = True
-    return tqdm(**kwargs)
+    bar = PacedBar(**kwargs)
+    bar.rate_cap = rate_cap
+    return bar

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from fulfillkit._pacer import Pacer
 
 
@@ -82,3 +84,31 @@ def test_garbage_headers_are_ignored() -> None:
     pacer.observe({"x-ratelimit-remaining": "lots", "x-ratelimit-reset": "soon"})
     pacer.observe({"x-ratelimit-remaining": "0"})
     assert pacer.wait_time() == 0
+
+
+def test_rate_cap_from_budget_and_headers() -> None:
+    assert Pacer(None, clock=FakeClock()).rate_cap() is None
+    assert Pacer((100, 60.0), clock=FakeClock()).rate_cap() == 100 / 60
+    pacer = Pacer(None, clock=FakeClock())
+    pacer.observe(
+        {"x-ratelimit-limit": "20", "x-ratelimit-remaining": "19", "x-ratelimit-reset": "2"}
+    )
+    pacer.observe(
+        {"x-ratelimit-limit": "20", "x-ratelimit-remaining": "18", "x-ratelimit-reset": "1"}
+    )
+    assert pacer.rate_cap() == 10.0  # 20 per (longest reset seen: 2 s)
+
+
+def test_progress_eta_is_capped_by_the_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fulfillkit._progress import progress_bar
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    bar = progress_bar(total=1000, progress=True, rate_cap=lambda: 2.0)
+    try:
+        bar.update(100)  # a fast first burst, as the first rate-limit window allows
+        values = bar.format_dict
+        assert values["rate"] == 2.0
+        # 900 records left at 2 per second: the ETA says 7:30, not a few seconds.
+        assert "07:30" in bar.format_meter(**values)
+    finally:
+        bar.close()
