@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import _thread
 import json
 import os
 import signal
@@ -169,14 +168,17 @@ def test_ctrl_c_stops_quickly_and_keeps_what_was_fetched(tmp_path: Path) -> None
     dataset = make_dataset(400, seed=15)
     app = SandboxApp(dataset, latency=0.05)
     checkpoint = tmp_path / "run.jsonl"
+    # A real SIGINT, as Ctrl-C sends, handled the way Python does by default.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     with SandboxServer(app) as server, _client(server.url, max_concurrency=4) as client:
-        timer = threading.Timer(0.6, _thread.interrupt_main)
+        timer = threading.Timer(0.6, os.kill, (os.getpid(), signal.SIGINT))
         timer.start()
         started = time.monotonic()
         with pytest.raises(fk.BatchInterrupted) as info:
             client.get_many(dataset.fulfillment_ids, checkpoint=checkpoint, progress=False)
         stopped_after = time.monotonic() - started
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
         time.sleep(0.3)  # requests already on the wire may still arrive
         requests_at_stop = app.stats.requests
         time.sleep(0.3)
