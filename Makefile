@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test check lint format bench e2e clean venv
+.PHONY: demo test check format bench e2e clean venv
 
 venv: $(STAMP)
 
@@ -12,23 +12,26 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fulfillkit needs Python 3.11+; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,notebook]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,notebook,dask]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/fulfillkit demo --out build/demo
 
 check: $(STAMP)
-	$(BIN)/ruff check fulfillkit tests benchmarks
-	$(BIN)/ruff format --check fulfillkit tests benchmarks
+	$(BIN)/ruff check fulfillkit tests benchmarks e2e
+	$(BIN)/ruff format --check fulfillkit tests benchmarks e2e
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix fulfillkit tests benchmarks
-	$(BIN)/ruff format fulfillkit tests benchmarks
+	$(BIN)/ruff check --fix fulfillkit tests benchmarks e2e
+	$(BIN)/ruff format fulfillkit tests benchmarks e2e
 
 test: check
 	$(BIN)/python -m pytest
+
+e2e: $(STAMP)
+	bash e2e/run.sh
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache

@@ -35,15 +35,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size in MiB (``ru_maxrss`` is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size in MiB since it started (or since
+    :func:`reset_peak_rss`).
+
+    Linux ``VmHWM``, not ``ru_maxrss``: a child started by ``subprocess`` inherits the
+    parent's peak in ``ru_maxrss`` across ``exec`` (a 1 GB parent made every worker
+    report 961 MB), while ``VmHWM`` belongs to the new address space. ``ru_maxrss``
+    (KiB) elsewhere.
+    """
+    hwm = rss_kb("VmHWM")
+    if hwm is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return hwm / 1024
 
 
-def reset_peak_rss() -> None:
+def reset_peak_rss() -> float:
     """Linux: reset the peak RSS (``VmHWM``) so that set-up does not hide the measured
-    peak (``ru_maxrss`` itself cannot be reset). A no-op elsewhere."""
+    peak; return the peak before the reset in MiB (keep it: the process's overall peak is
+    the larger of the two). A no-op elsewhere."""
+    before = peak_rss_mb()
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
+    return before
 
 
 def rss_kb(field: str) -> int | None:

@@ -42,6 +42,7 @@ from .models import Fulfillment, Order
 
 if TYPE_CHECKING:
     from .carriers import canonical_carrier, canonical_carriers
+    from .display import display_report
     from .export import ExportFormatError, export, read_frame
     from .frame import (
         FieldMappingCollisionError,
@@ -49,7 +50,11 @@ if TYPE_CHECKING:
         items_frame,
         to_frame,
     )
+    from .orders import join_orders, orders_frame
+    from .plots import plot_carriers, plot_timeline
     from .reports import carrier_report
+    from .tracking import detect_carrier, detect_carriers, tracking_url
+    from .widgets import explorer
 
 __version__ = "0.1.0"
 
@@ -81,10 +86,19 @@ __all__ = [
     "canonical_carrier",
     "canonical_carriers",
     "carrier_report",
+    "detect_carrier",
+    "detect_carriers",
+    "display_report",
+    "explorer",
     "export",
     "items_frame",
+    "join_orders",
+    "orders_frame",
+    "plot_carriers",
+    "plot_timeline",
     "read_frame",
     "to_frame",
+    "tracking_url",
 ]
 
 _LAZY = {
@@ -94,6 +108,15 @@ _LAZY = {
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
     "carrier_report": "reports",
+    "detect_carrier": "tracking",
+    "detect_carriers": "tracking",
+    "display_report": "display",
+    "explorer": "widgets",
+    "plot_carriers": "plots",
+    "plot_timeline": "plots",
+    "join_orders": "orders",
+    "orders_frame": "orders",
+    "tracking_url": "tracking",
     "export": "export",
     "items_frame": "frame",
     "read_frame": "export",

@@ -170,6 +170,16 @@ class BatchResult(_Outcome):
     def __repr__(self) -> str:
         return self._summary("fulfillments")
 
+    def _repr_html_(self) -> str:
+        from .display import batch_html
+
+        return batch_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from .display import batch_text
+
+        p.text(repr(self) if cycle else batch_text(self))
+
 
 @dataclass(slots=True, kw_only=True)
 class OrdersResult(_Outcome):

@@ -176,10 +176,27 @@ DEFAULT_CARRIERS: Final = CarrierTable(
         ("Purolator", [r"\bpurolator\b"]),
         ("Japan Post", [r"\bjapan ?post\b"]),
         ("China Post", [r"\bchina ?post\b"]),
+        ("Poste Italiane", [r"\bposte ?italiane\b"]),
+        ("Correos de México", [r"\bcorreos de m[eé]xico\b"]),
+        ("Correos", [r"\bcorreos\b"]),
+        ("Correios", [r"\bcorreios\b"]),
+        ("bpost", [r"\bbpost\b"]),
+        ("Swiss Post", [r"\bswiss ?post\b", r"\bpost ?ch\b"]),
+        ("Austrian Post", [r"\baustrian ?post\b", r"\b[oö]sterreichische ?post\b"]),
+        ("An Post", [r"\ban ?post\b"]),
+        ("NZ Post", [r"\bnz ?post\b", r"\bnew zealand post\b"]),
+        ("PostNord", [r"\bpost ?nord\b"]),
+        ("Hongkong Post", [r"\bhong ?kong ?post\b"]),
+        ("Singapore Post", [r"\bsingapore ?post\b", r"\bsingpost\b"]),
+        ("India Post", [r"\bindia ?post\b"]),
+        ("Korea Post", [r"\bkorea ?post\b"]),
+        ("CTT", [r"\bctt\b"]),
+        ("Poczta Polska", [r"\bpoczta ?polska\b"]),
         (OTHER, [r"^other$"]),
     ]
 )
 """The built-in table: UPS, USPS, FedEx, DHL (all its services), the main postal services
+(every operator :mod:`fulfillkit.tracking` can detect from a UPU S10 number, named alike)
 and parcel networks, and Shopify's literal "Other"; extend it with
 :meth:`CarrierTable.with_rules`."""
 

@@ -100,7 +100,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"server saw {app.stats.requests} requests; "
         f"faults injected and retried: {dict(faults.injected)}"
     )
-    frame = batch.to_frame()
+    frame = batch.to_frame(remote_data=True)
     print(f"\nframe: {len(frame)} rows x {frame.shape[1]} columns (one row per tracking number)\n")
     print(format_carrier_report(carrier_report(frame)))
     parquet = export(frame, out_dir / "fulfillments.parquet")

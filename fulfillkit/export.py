@@ -30,7 +30,7 @@ Example:
     ...     path = export(df, pathlib.Path(tmp) / "f.csv")
     ...     print(path.read_text().splitlines()[1])
     ...     read_frame(path).equals(df)
-    f1,,,'=HYPERLINK(),,,,2024-10-01T12:00:00.123000Z,,
+    f1,,,'=HYPERLINK(),,,,2024-10-01T12:00:00.123000Z,,,Unknown,,False,False
     True
 """
 
@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import FulfillkitError
-from .frame import INT, SCHEMA, STRING, TIMESTAMP, WIDE_SCHEMA
+from .frame import BOOLEAN, DERIVED_SCHEMA, INT, SCHEMA, STRING, TIMESTAMP, WIDE_SCHEMA
 
 __all__ = ["ExportFormatError", "export", "read_frame"]
 
@@ -56,7 +56,14 @@ FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters that make a spreadsheet evaluate a cell (OWASP CSV injection)."""
 _ESCAPE: Final = "'"
 _ISO_UTC: Final = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z"
-_KNOWN_DTYPES: Final = {**WIDE_SCHEMA, **SCHEMA, "remote_data": STRING}
+_KNOWN_DTYPES: Final = {
+    **WIDE_SCHEMA,
+    **SCHEMA,
+    **DERIVED_SCHEMA,
+    "field_mappings": STRING,
+    "shipment_status": STRING,
+    "remote_data": STRING,
+}
 
 
 class ExportFormatError(FulfillkitError, ValueError):
@@ -217,6 +224,8 @@ def _from_csv(column: pd.Series[Any], dtype: Any) -> pd.Series[Any]:
         return parsed.dt.as_unit("us")
     if dtype == INT:
         return pd.to_numeric(text).astype(INT)
+    if dtype == BOOLEAN:
+        return text.map({"True": True, "False": False}).astype(BOOLEAN)
     if dtype == STRING:
         return _unescape(text)
     return _infer(text)

@@ -120,6 +120,16 @@ class Fulfillment(_Record):
     tracking_urls: list[str | None] | None = None
     items: dict[str, Any] | list[Any] | None = None
 
+    def _repr_html_(self) -> str:
+        from .display import fulfillment_html
+
+        return fulfillment_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from .display import fulfillment_text
+
+        p.text(repr(self) if cycle else fulfillment_text(self))
+
 
 class Order(_Record):
     """One Panora e-commerce order (``UnifiedEcommerceOrderOutput``), as far as joins need it.

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from .carriers import DEFAULT_CARRIERS, CarrierTable
-from .frame import INT, STRING, TIMESTAMP
+from .frame import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
 
-__all__ = ["REPORT_SCHEMA", "carrier_report", "format_carrier_report"]
+__all__ = ["REPORT_SCHEMA", "STATUS_REPORT_SCHEMA", "carrier_report", "format_carrier_report"]
 
 REPORT_SCHEMA: Final = {
     "fulfillments": INT,
@@ -42,20 +42,44 @@ REPORT_SCHEMA: Final = {
 }
 """Columns of :func:`carrier_report` and their dtypes; the index is ``carrier`` (string)."""
 
+STATUS_REPORT_SCHEMA: Final = {
+    "share_delivered": pd.Float64Dtype(),
+    "share_in_transit": pd.Float64Dtype(),
+    "share_failure": pd.Float64Dtype(),
+}
+"""Columns :func:`carrier_report` adds when the frame has ``shipment_status`` (from
+``to_frame(..., remote_data=True)``); groups in :data:`fulfillkit.frame.SHIPMENT_STATUS_GROUPS`."""
+_STATUS_SHARES: Final = {
+    "share_delivered": "delivered",
+    "share_in_transit": "in_transit",
+    "share_failure": "failure",
+}
 
-def carrier_report(df: pd.DataFrame, *, table: CarrierTable = DEFAULT_CARRIERS) -> pd.DataFrame:
-    """One row per canonical carrier: volumes, tracking coverage and time span.
 
-    Carriers are folded with :mod:`fulfillkit.carriers` (``"ups"`` and ``" UPS "`` are
-    ``UPS``, every DHL service is ``DHL``, null and unrecognised names are ``Unknown``).
+def carrier_report(df: pd.DataFrame, *, table: CarrierTable | None = None) -> pd.DataFrame:
+    """One row per canonical carrier: volumes, tracking coverage, time span, and delivery
+    outcomes when the frame has them.
+
+    Carriers are the frame's ``carrier_canonical`` column (what :func:`~fulfillkit.to_frame`
+    derives); pass ``table=`` to fold ``carrier`` again with another
+    :class:`~fulfillkit.carriers.CarrierTable`. Frames without ``carrier_canonical`` (older
+    exports) are folded with the default table: ``"ups"`` and ``" UPS "`` are ``UPS``, every
+    DHL service is ``DHL``, null and unrecognised names are ``Unknown``.
 
     Columns:
         ``fulfillments``: distinct fulfillments (``Int64``);
         ``tracking_number_count``: non-blank tracking numbers of those fulfillments
         (``Int64``);
         ``share_with_tracking``: share of fulfillments with at least one tracking number;
-        ``share_with_url``: share with at least one tracking URL (both ``Float64``, 0..1);
-        ``first_created_at`` / ``last_created_at``: earliest and latest ``created_at``.
+        ``share_with_url``: share with at least one tracking URL *as the record gave it*
+        (URLs that ``to_frame`` derived do not count; both ``Float64``, 0..1);
+        ``first_created_at`` / ``last_created_at``: earliest and latest ``created_at``;
+        with a ``shipment_status`` column, ``share_delivered`` (``delivered``),
+        ``share_in_transit`` (``confirmed``, ``in_transit``, ``out_for_delivery``,
+        ``ready_for_pickup``, ``picked_up``) and ``share_failure`` (``failure``,
+        ``attempted_delivery``, ``error``): shares of *all* the carrier's fulfillments, so
+        a status that is missing or in no group (``label_printed``, ``cancelled``) counts in
+        none of them and the three need not add up to 1.
 
     Rows are sorted by ``fulfillments``, largest first (ties by name). A fulfillment is its
     ``id``; repeated rows of one id (pages that overlap, frames concatenated twice) count
@@ -65,18 +89,32 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable = DEFAULT_CARRIERS) 
         >>> from fulfillkit.frame import to_frame
         >>> carrier_report(to_frame([{"id": "a", "carrier": "DHL Express"}])).index.tolist()
         ['DHL']
+        >>> df = to_frame([{"id": "a", "carrier": "UPS", "remote_data": {"shipment_status":
+        ...     "delivered"}}, {"id": "b", "carrier": "ups", "remote_data": {}}], remote_data=True)
+        >>> carrier_report(df)[["share_delivered", "share_failure"]].to_dict("records")
+        [{'share_delivered': 0.5, 'share_failure': 0.0}]
     """
     per = _per_fulfillment(df)
-    carrier = table.canonical_series(per["carrier"]).rename("carrier")
+    if table is None and "canonical" in per:
+        carrier = per["canonical"].astype(STRING).fillna(DEFAULT_CARRIERS.unknown)
+    else:
+        carrier = (table or DEFAULT_CARRIERS).canonical_series(per["carrier"])
     has_number = per["numbers"] > 0
-    grouped = pd.DataFrame(
-        {
-            "numbers": per["numbers"],
-            "has_number": has_number.astype(np.float64),
-            "has_url": per["has_url"].astype(np.float64),
-            "created_at": per["created_at"],
-        }
-    ).groupby(carrier.to_numpy(dtype=object), sort=False)
+    values = {
+        "numbers": per["numbers"],
+        "has_number": has_number.astype(np.float64),
+        "has_url": per["has_url"].astype(np.float64),
+        "created_at": per["created_at"],
+    }
+    with_status = "status" in per
+    if with_status:
+        status = per["status"].astype(object).to_numpy()
+        for column, group in _STATUS_SHARES.items():
+            members = SHIPMENT_STATUS_GROUPS[group]
+            values[column] = pd.Series(
+                [s in members for s in status], index=per.index, dtype=np.float64
+            )
+    grouped = pd.DataFrame(values).groupby(carrier.to_numpy(dtype=object), sort=False)
     report = pd.DataFrame(
         {
             "fulfillments": grouped.size().astype(INT),
@@ -87,8 +125,12 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable = DEFAULT_CARRIERS) 
             "last_created_at": grouped["created_at"].max().astype(TIMESTAMP),
         }
     )
+    if with_status:
+        for column in _STATUS_SHARES:
+            report[column] = grouped[column].mean().astype("Float64")
     if report.empty:
-        report = pd.DataFrame({name: pd.Series(dtype=t) for name, t in REPORT_SCHEMA.items()})
+        schema = {**REPORT_SCHEMA, **(STATUS_REPORT_SCHEMA if with_status else {})}
+        report = pd.DataFrame({name: pd.Series(dtype=t) for name, t in schema.items()})
     report.index = pd.Index(report.index.astype(object), dtype=STRING, name="carrier")
     order = np.lexsort((report.index.to_numpy(dtype=object), -report["fulfillments"].to_numpy()))
     return report.iloc[order]
@@ -114,6 +156,9 @@ def format_carrier_report(report: pd.DataFrame) -> str:
         },
         index=report.index,
     )
+    for column in STATUS_REPORT_SCHEMA:
+        if column in report:
+            shown[column.removeprefix("share_")] = report[column].map(_percent)
     return shown.reset_index().to_string(index=False)
 
 
@@ -127,16 +172,23 @@ def _minute(value: Any) -> str:
 
 def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
     """One row per fulfillment: ``carrier``, ``created_at``, ``numbers`` (count of non-blank
-    tracking numbers) and ``has_url``, from an exploded or a wide frame."""
+    tracking numbers) and ``has_url`` (a URL the record gave), plus ``canonical`` and
+    ``status`` when the frame has ``carrier_canonical`` / ``shipment_status``; from an
+    exploded or a wide frame."""
     ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
     created = (
         df["created_at"]
         if "created_at" in df
         else pd.Series(pd.NaT, index=df.index, dtype=TIMESTAMP)
     )
+    extra = {
+        name: df[column].to_numpy(dtype=object)
+        for name, column in (("canonical", "carrier_canonical"), ("status", "shipment_status"))
+        if column in df
+    }
     carrier = df["carrier"] if "carrier" in df else pd.Series(pd.NA, index=df.index)
     if "tracking_index" in df or "tracking_number" in df:
-        return _per_fulfillment_exploded(df, ids, carrier, created)
+        return _per_fulfillment_exploded(df, ids, carrier, created, extra)
     if "tracking_numbers" not in df:
         raise ValueError(
             "carrier_report needs a frame from to_frame(): it has neither a tracking_number "
@@ -151,6 +203,7 @@ def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
             "created_at": created.reset_index(drop=True),
             "numbers": numbers,
             "has_url": has_url,
+            **extra,
         }
     )
     duplicate = ids.duplicated().to_numpy() & ids.notna().to_numpy()
@@ -158,7 +211,11 @@ def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _per_fulfillment_exploded(
-    df: pd.DataFrame, ids: pd.Series[Any], carrier: pd.Series[Any], created: pd.Series[Any]
+    df: pd.DataFrame,
+    ids: pd.Series[Any],
+    carrier: pd.Series[Any],
+    created: pd.Series[Any],
+    extra: dict[str, np.ndarray[Any, Any]],
 ) -> pd.DataFrame:
     index = (
         df["tracking_index"]
@@ -172,13 +229,16 @@ def _per_fulfillment_exploded(
     # Rows without an id: each run that starts at a first row is one fulfillment.
     key = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))[keep]
     numbers = _present(df.get("tracking_number"), df.index)[keep]
-    urls = _present(df.get("tracking_url"), df.index)[keep]
+    urls = _present(df.get("tracking_url"), df.index)
+    if "tracking_url_derived" in df:  # URLs to_frame derived are not the record's own
+        urls &= ~df["tracking_url_derived"].fillna(False).to_numpy(dtype=bool)
     grouped = pd.DataFrame(
         {
             "carrier": carrier.to_numpy(dtype=object)[keep],
             "created_at": created[keep].reset_index(drop=True),
             "numbers": numbers.astype(np.int64),
-            "has_url": urls,
+            "has_url": urls[keep],
+            **{name: values[keep] for name, values in extra.items()},
         }
     ).groupby(key, sort=False)
     return pd.DataFrame(
@@ -187,6 +247,7 @@ def _per_fulfillment_exploded(
             "created_at": grouped["created_at"].min(),
             "numbers": grouped["numbers"].sum(),
             "has_url": grouped["has_url"].any(),
+            **{name: grouped[name].first() for name in extra},
         }
     ).reset_index(drop=True)
 

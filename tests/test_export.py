@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from fulfillkit.export import FORMULA_PREFIXES, ExportFormatError, export, read_frame
-from fulfillkit.frame import SCHEMA, STRING, TIMESTAMP, to_frame
+from fulfillkit.frame import DERIVED_SCHEMA, SCHEMA, STRING, TIMESTAMP, to_frame
 
 SUFFIXES = ["parquet", "csv", "csv.gz"]
 
@@ -249,3 +249,28 @@ def test_a_named_index_is_kept_and_row_numbers_are_not(tmp_path: Path, suffix: s
     assert list(read_frame(export(filtered, tmp_path / f"f.{suffix}")).columns) == list(
         filtered.columns
     )
+
+
+# --- derived columns -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize(
+    "options",
+    [{"remote_data": True}, {"explode": False, "remote_data": True}, {}],
+)
+def test_derived_columns_keep_their_dtypes_and_values(
+    tmp_path: Path, suffix: str, options: dict[str, Any]
+) -> None:
+    df = to_frame(records(), **options)
+    derived = [*DERIVED_SCHEMA, *(["shipment_status"] if options.get("remote_data") else [])]
+    back = read_frame(export(df, tmp_path / f"f.{suffix}"))
+    pd.testing.assert_frame_equal(back[derived], df[derived])
+    assert df["tracking_url_derived"].any()  # the UPS number without a URL
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "csv.gz"])
+def test_empty_frames_keep_the_derived_dtypes(tmp_path: Path, suffix: str) -> None:
+    for i, df in enumerate([to_frame([]), to_frame([], explode=False, remote_data=True)]):
+        back = read_frame(export(df, tmp_path / f"f{i}.{suffix}"))
+        assert back.dtypes.to_dict() == df.dtypes.to_dict()

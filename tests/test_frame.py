@@ -12,7 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fulfillkit.carriers import DEFAULT_CARRIERS
 from fulfillkit.frame import (
+    BOOLEAN,
+    DERIVED_SCHEMA,
     INT,
     SCHEMA,
     STRING,
@@ -27,6 +30,8 @@ from fulfillkit.frame import (
 from fulfillkit.models import Fulfillment
 
 BASE = list(SCHEMA)
+DERIVED = list(DERIVED_SCHEMA)
+NO_URLS: dict[str, str] = {}  # url_templates that derive no URL: pairs exactly as sent
 
 
 def rec(id: str, **fields: Any) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def test_unequal_null_and_missing_tracking_lists_give_exact_rows_and_pairs() -> 
         rec("null-inside", tracking_numbers=[None, "N2"], tracking_urls=["U1", None]),
     ]
     del records[6]["tracking_numbers"], records[6]["tracking_urls"]
-    df = to_frame(records)
+    df = to_frame(records, url_templates=NO_URLS)
 
     assert len(df) == 3 + 2 + 1 + 2 + 1 + 1 + 1 + 2
     assert pairs(df, "more-numbers") == [(0, "N1", "U1"), (1, "N2", None), (2, "N3", None)]
@@ -110,7 +115,11 @@ def test_per_fulfillment_columns_repeat_on_every_tracking_row() -> None:
 
 def test_tracking_numbers_sent_as_json_numbers_become_text() -> None:
     df = to_frame([rec("a", tracking_numbers=[12345, "X"], tracking_urls="https://one")])
-    assert pairs(df, "a") == [(0, "12345", "https://one"), (1, "X", None)]
+    assert pairs(df, "a") == [
+        (0, "12345", "https://one"),
+        (1, "X", "https://www.ups.com/track?tracknum=X"),  # derived: UPS has a template
+    ]
+    assert df["tracking_url_derived"].tolist() == [False, True]
 
 
 # --- columns and dtypes --------------------------------------------------------------------
@@ -121,8 +130,17 @@ def test_columns_in_order_with_explicit_dtypes() -> None:
         [rec("a", tracking_numbers=["1"], field_mappings={"z": 1, "a": "x"}, remote_data={})],
         remote_data=True,
     )
-    assert list(df.columns) == [*BASE, "field_mappings.z", "field_mappings.a", "remote_data"]
+    assert list(df.columns) == [
+        *BASE,
+        "field_mappings.z",
+        "field_mappings.a",
+        *DERIVED,
+        "shipment_status",
+        "remote_data",
+    ]
     assert df.dtypes[BASE].to_dict() == dict(SCHEMA)
+    assert df.dtypes[DERIVED].to_dict() == dict(DERIVED_SCHEMA)
+    assert df.dtypes["shipment_status"] == STRING
     assert df.dtypes["remote_data"] == STRING
     assert str(df["created_at"].dtype) == "datetime64[us, UTC]"
     id_dtype = df["id"].dtype
@@ -130,6 +148,7 @@ def test_columns_in_order_with_explicit_dtypes() -> None:
     assert id_dtype == pd.StringDtype("python")
     assert id_dtype.na_value is pd.NA
     assert "remote_data" not in to_frame([rec("a")]).columns
+    assert "shipment_status" not in to_frame([rec("a")]).columns
 
 
 def no_records() -> Iterator[dict[str, Any]]:
@@ -139,8 +158,8 @@ def no_records() -> Iterator[dict[str, Any]]:
 @pytest.mark.parametrize("records", [[], iter([]), no_records()])
 def test_empty_input_gives_empty_frame_with_the_same_columns_and_dtypes(records: Any) -> None:
     df = to_frame(records)
-    assert df.shape == (0, len(SCHEMA))
-    assert df.dtypes.to_dict() == dict(SCHEMA)
+    assert df.shape == (0, len(SCHEMA) + len(DERIVED_SCHEMA))
+    assert df.dtypes.to_dict() == schema() == {**SCHEMA, **DERIVED_SCHEMA}
     wide = to_frame([], explode=False, remote_data=True)
     assert wide.dtypes.to_dict() == schema(explode=False, remote_data=True)
 
@@ -149,7 +168,7 @@ def test_schema_helper_matches_real_frames() -> None:
     full = to_frame([rec("a", tracking_numbers=["1", "2"])], remote_data=True)
     assert full.dtypes.to_dict() == schema(remote_data=True)
     wide = to_frame([rec("a")], explode=False)
-    assert wide.dtypes.to_dict() == schema(explode=False) == dict(WIDE_SCHEMA)
+    assert wide.dtypes.to_dict() == schema(explode=False) == {**WIDE_SCHEMA, **DERIVED_SCHEMA}
 
 
 def test_fulfillment_objects_and_dicts_give_the_same_frame() -> None:
@@ -237,8 +256,8 @@ def test_nested_field_mappings_flatten_like_json_normalize() -> None:
     records = [rec(f"r{i}", field_mappings=m) for i, m in enumerate(mappings)]
     df = to_frame(records)
     oracle = pd.json_normalize([{"field_mappings": m} for m in mappings])
-    assert set(df.columns[len(BASE) :]) == set(oracle.columns)
-    assert list(df.columns[len(BASE) :]) == [
+    assert set(df.columns[len(BASE) : -len(DERIVED)]) == set(oracle.columns)
+    assert list(df.columns[len(BASE) : -len(DERIVED)]) == [
         "field_mappings.a.b",
         "field_mappings.a.c.d",
         "field_mappings.e",
@@ -341,8 +360,8 @@ def test_explode_false_keeps_one_row_per_fulfillment_with_count_and_lists() -> N
         rec("c", tracking_numbers=[], tracking_urls=["U1", "U2"]),
     ]
     df = to_frame(records, explode=False)
-    assert list(df.columns) == list(WIDE_SCHEMA)
-    assert df.dtypes.to_dict() == dict(WIDE_SCHEMA)
+    assert list(df.columns) == [*WIDE_SCHEMA, *DERIVED]
+    assert df.dtypes.to_dict() == schema(explode=False)
     assert df["id"].tolist() == ["a", "b", "c"]
     assert df["tracking_count"].tolist() == [3, 0, 2]
     assert df["tracking_numbers"].tolist() == ['["N1","N2","N3"]', pd.NA, "[]"]
@@ -386,7 +405,7 @@ def test_sandbox_data_matches_the_json_normalize_oracle() -> None:
     from fulfillkit.sandbox import make_dataset
 
     records = json.loads(json.dumps(make_dataset(400, seed=3).fulfillments))
-    df = to_frame(records)
+    df = to_frame(records, url_templates=NO_URLS)
 
     oracle = pd.json_normalize(records, max_level=0)
     lengths = [
@@ -443,3 +462,188 @@ def test_naive_text_next_to_offset_text_is_still_read_as_utc(order: int) -> None
         "zulu": noon,
         "plus": noon,
     }
+
+
+# --- derived carrier columns ---------------------------------------------------------------
+
+UPS_OK = "1Z999AA10123456784"  # UPS's own published example
+USPS_OK = "9400111201080805483016"  # IMpb
+FEDEX_OK = "986578788855"
+DHL_OK = "3318810025"
+ROYAL_MAIL_OK = "RR123456785GB"
+
+
+def derived(df: pd.DataFrame, id: str) -> list[tuple[Any, ...]]:
+    rows = df[df["id"] == id]
+    return [
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in rows[["carrier_canonical", "carrier_detected", "carrier_mismatch"]].itertuples(
+            index=False
+        )
+    ]
+
+
+def test_canonical_detected_and_mismatch_per_tracking_row() -> None:
+    df = to_frame(
+        [
+            rec("ups", carrier=" ups ", tracking_numbers=[UPS_OK, FEDEX_OK]),
+            rec("null", carrier=None, tracking_numbers=[ROYAL_MAIL_OK, "nope"]),
+            rec("other", carrier="Other", tracking_numbers=[DHL_OK]),
+            rec("fedex-impb", carrier="FedEx SmartPost", tracking_numbers=[USPS_OK]),
+            rec("evri", carrier="Evri", tracking_numbers=[UPS_OK]),
+            rec("none", carrier="DHL Express", tracking_numbers=None),
+            rec("typo", carrier="UPS", tracking_numbers=[UPS_OK[:-1] + "5"]),
+        ]
+    )
+    assert derived(df, "ups") == [("UPS", "UPS", False), ("UPS", "FedEx", True)]
+    assert derived(df, "null") == [("Unknown", "Royal Mail", False), ("Unknown", None, False)]
+    assert derived(df, "other") == [("Other", "DHL", False)]  # Other/Unknown never mismatch
+    assert derived(df, "fedex-impb") == [("FedEx", "USPS", False)]  # SmartPost rides USPS
+    assert derived(df, "evri") == [("Evri", "UPS", True)]
+    assert derived(df, "none") == [("DHL", None, False)]
+    assert derived(df, "typo") == [("UPS", None, False)]  # a wrong check digit detects nothing
+    assert not df["carrier_canonical"].isna().any()
+    assert not df["carrier_mismatch"].isna().any()
+
+
+def test_urls_are_derived_only_where_a_number_has_none() -> None:
+    df = to_frame(
+        [
+            rec("given", carrier="UPS", tracking_numbers=[UPS_OK], tracking_urls=["https://x"]),
+            rec("stated", carrier="USPS", tracking_numbers=[USPS_OK, "  "]),
+            rec("detected", carrier=None, tracking_numbers=[ROYAL_MAIL_OK]),
+            rec("unknown", carrier="Bob's Courier", tracking_numbers=["BOB-1"]),
+            rec("encoded", carrier="FedEx", tracking_numbers=["A B/C?d=1&e"]),
+            rec("url-only", carrier="UPS", tracking_numbers=[], tracking_urls=["https://u"]),
+        ]
+    )
+    urls = dict(zip(df["tracking_number"].fillna("-"), df["tracking_url"], strict=True))
+    flags = dict(zip(df["tracking_number"].fillna("-"), df["tracking_url_derived"], strict=True))
+    assert urls[UPS_OK] == "https://x" and not flags[UPS_OK]
+    assert urls[USPS_OK] == f"https://tools.usps.com/go/TrackConfirmAction?tLabels={USPS_OK}"
+    assert flags[USPS_OK]
+    assert pd.isna(urls["  "]) and not flags["  "]  # a blank number gets no URL
+    assert urls[ROYAL_MAIL_OK].endswith("#/tracking-results/RR123456785GB")  # from detection
+    assert pd.isna(urls["BOB-1"]) and not flags["BOB-1"]
+    assert urls["A B/C?d=1&e"] == "https://www.fedex.com/fedextrack/?trknbr=A%20B%2FC%3Fd%3D1%26e"
+    assert urls["-"] == "https://u" and not flags["-"]
+    assert df["tracking_url_derived"].dtype == BOOLEAN
+
+
+def test_user_tables_and_templates_are_used() -> None:
+    table = DEFAULT_CARRIERS.with_rules(("Bob's Courier", [r"\bbob'?s courier\b"]))
+    df = to_frame(
+        [rec("a", carrier="BOB'S COURIER", tracking_numbers=["B1"])],
+        carriers=table,
+        url_templates={"Bob's Courier": "https://bob.example/t/{}"},
+    )
+    assert df.loc[0, "carrier_canonical"] == "Bob's Courier"
+    assert df.loc[0, "tracking_url"] == "https://bob.example/t/B1"
+    assert to_frame([rec("a", carrier="BOB'S COURIER")]).loc[0, "carrier_canonical"] == "Unknown"
+
+
+def test_wide_frame_derives_per_fulfillment_and_keeps_the_lists_as_sent() -> None:
+    records = [
+        rec("a", carrier="FedEx", tracking_numbers=["x", UPS_OK, FEDEX_OK], tracking_urls=["u"]),
+        rec("b", carrier=None, tracking_numbers=None),
+        rec("c", carrier=None, tracking_numbers=[DHL_OK], tracking_urls=["u"]),
+    ]
+    wide = to_frame(records, explode=False)
+    assert wide["carrier_canonical"].tolist() == ["FedEx", "Unknown", "Unknown"]
+    assert wide["carrier_detected"].tolist() == ["UPS", pd.NA, "DHL"]  # the first detected
+    assert wide["carrier_mismatch"].tolist() == [True, False, False]  # any number
+    assert wide["tracking_url_derived"].tolist() == [True, False, False]
+    assert json.loads(str(wide.loc[0, "tracking_urls"])) == ["u"]  # the lists stay as sent
+    long = to_frame(records)
+    per_id = long.groupby("id", sort=False)["tracking_url_derived"].any()
+    assert per_id.tolist() == wide["tracking_url_derived"].tolist()
+
+
+def test_shipment_status_from_remote_data() -> None:
+    df = to_frame(
+        [
+            rec("a", tracking_numbers=["1", "2"], remote_data={"shipment_status": "In Transit"}),
+            rec("b", remote_data={"shipment_status": None, "status": "cancelled"}),
+            rec("c", remote_data={"shipment_status": None, "status": "success"}),
+            rec("d", remote_data={"shipment_status": "out-for-delivery"}),
+            rec("e", remote_data=None),
+            rec("f", remote_data={"shipment_status": 3}),
+        ],
+        remote_data=True,
+    )
+    assert df["shipment_status"].tolist() == [
+        "in_transit",
+        "in_transit",
+        "cancelled",
+        pd.NA,
+        "out_for_delivery",
+        pd.NA,
+        pd.NA,
+    ]
+    wide = to_frame(
+        [rec("a", remote_data={"shipment_status": "DELIVERED"})], explode=False, remote_data=True
+    )
+    assert wide["shipment_status"].tolist() == ["delivered"]
+
+
+def test_derived_columns_on_sandbox_data_agree_with_the_scalar_functions() -> None:
+    from fulfillkit.carriers import canonical_carrier
+    from fulfillkit.sandbox import make_dataset
+    from fulfillkit.tracking import detect_carrier
+
+    records = json.loads(json.dumps(make_dataset(400, seed=3).fulfillments))
+    df = to_frame(records)
+    tracked = df[df["tracking_number"].notna()]
+    expected = [detect_carrier(n) for n in tracked["tracking_number"]]
+    assert [None if pd.isna(v) else v for v in tracked["carrier_detected"]] == expected
+    assert df["carrier_canonical"].tolist() == [
+        canonical_carrier(c)
+        for c in df["carrier"].astype(object).where(df["carrier"].notna(), None)
+    ]
+    assert tracked["carrier_detected"].notna().mean() > 0.5
+
+
+def test_field_mappings_as_one_json_column_give_a_fixed_schema() -> None:
+    records = [rec("a", field_mappings={"x": {"y": 1}}), rec("b", field_mappings=None)]
+    df = to_frame(records, field_mappings="json", remote_data=True)
+    assert df.dtypes.to_dict() == schema(field_mappings="json", remote_data=True)
+    assert list(df.columns).index("field_mappings") == len(BASE)
+    assert df["field_mappings"].tolist() == ['{"x":{"y":1}}', pd.NA]
+    empty = to_frame([], field_mappings="json", explode=False)
+    assert empty.dtypes.to_dict() == schema(field_mappings="json", explode=False)
+    with pytest.raises(ValueError, match="columns"):
+        to_frame(records, field_mappings="flat")  # type: ignore[arg-type]
+
+
+def test_zoned_timestamps_parse_the_same_on_the_fast_path() -> None:
+    from fulfillkit import frame
+
+    zoned = [
+        "2024-10-01T12:00:00.123Z",
+        "2024-10-01T08:00:00-04:00",
+        "2024-10-01 14:00:00+0200",
+        "2024-10-01T12:00:00.1Z",
+        "2024-02-29T23:59:59.999999+00:00",
+        None,
+    ]
+    fast = frame._parse_aware(zoned)
+    assert fast is not None
+    pd.testing.assert_extension_array_equal(fast, frame._parse_iso(zoned))
+    for odd in ("2024-10-01T12:00:00", "2024-10-02", "garbage", "2024-10-01T12:00:00.123456789Z"):
+        assert frame._parse_aware([*zoned, odd]) is None  # pandas parses these, as before
+
+
+def test_derived_urls_for_awkward_numbers_and_templates() -> None:
+    df = to_frame(
+        [rec("a", carrier="X", tracking_numbers=["plain1", " sp ace ", 42, "ü-1", ""])],
+        url_templates={"X": "https://x.example/{}?a={b}"},  # keyed by canonical name
+        carriers=DEFAULT_CARRIERS.with_rules(("X", ["^x$"])),
+    )
+    assert df["tracking_url"].fillna("-").tolist() == [
+        "https://x.example/plain1?a={b}",
+        "https://x.example/sp%20ace?a={b}",
+        "https://x.example/42?a={b}",
+        "https://x.example/%C3%BC-1?a={b}",
+        "-",
+    ]
+    assert df["tracking_url_derived"].tolist() == [True, True, True, True, False]

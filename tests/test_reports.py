@@ -20,7 +20,12 @@ from fulfillkit.carriers import (
 )
 from fulfillkit.export import export, read_frame
 from fulfillkit.frame import STRING, TIMESTAMP, to_frame
-from fulfillkit.reports import REPORT_SCHEMA, carrier_report, format_carrier_report
+from fulfillkit.reports import (
+    REPORT_SCHEMA,
+    STATUS_REPORT_SCHEMA,
+    carrier_report,
+    format_carrier_report,
+)
 
 # --- carriers ------------------------------------------------------------------------------
 
@@ -263,3 +268,80 @@ def test_the_report_itself_exports_and_reads_back(
     if suffix == "csv":
         back = back.set_index("carrier")
     pd.testing.assert_frame_equal(back, report)
+
+
+# --- derived columns and shipment status ---------------------------------------------------
+
+
+def test_derived_urls_do_not_count_as_the_records_own(frame: pd.DataFrame) -> None:
+    # "c" (UPS, one number, no URL) gets a derived URL in the frame, but the report's
+    # share_with_url is about the URLs the records gave: the hand-computed table still holds.
+    assert frame.loc[frame["id"] == "c", "tracking_url_derived"].tolist() == [True]
+    pd.testing.assert_frame_equal(carrier_report(frame), expected_report())
+
+
+def test_report_uses_carrier_canonical_unless_given_a_table() -> None:
+    table = DEFAULT_CARRIERS.with_rules(("Bob's Courier", [r"\bbob'?s courier\b"]))
+    df = to_frame([r("a", "Bob's Courier", None, None, None)], carriers=table)
+    assert carrier_report(df).index.tolist() == ["Bob's Courier"]  # from the column
+    assert carrier_report(df, table=DEFAULT_CARRIERS).index.tolist() == ["Unknown"]
+    legacy = df.drop(columns=["carrier_canonical"])  # an export from before the column
+    assert carrier_report(legacy).index.tolist() == ["Unknown"]
+    assert carrier_report(legacy, table=table).index.tolist() == ["Bob's Courier"]
+
+
+STATUS_RECORDS = [
+    # id, carrier, shipment_status (remote_data), numbers
+    ("s1", "UPS", "delivered", ["N1", "N2", "N3"]),  # three rows, one fulfillment
+    ("s2", "ups", "in_transit", None),
+    ("s3", "UPS", "out_for_delivery", ["N4"]),
+    ("s4", "UPS", "failure", ["N5"]),
+    ("s5", "UPS", None, ["N6"]),  # unknown: in no share
+    ("s6", "DHL", "attempted_delivery", None),  # a failure
+    ("s7", "DHL", "label_printed", None),  # not yet shipped: in no share
+    ("s8", "DHL", "delivered", None),
+    ("s9", "DHL", "Delivered", None),  # normalised to lower case
+]
+
+
+def status_frame(explode: bool = True) -> pd.DataFrame:
+    return to_frame(
+        [
+            {
+                "id": i,
+                "carrier": c,
+                "tracking_numbers": n,
+                "remote_data": {"shipment_status": s, "status": "success"},
+            }
+            for i, c, s, n in STATUS_RECORDS
+        ],
+        remote_data=True,
+        explode=explode,
+    )
+
+
+@pytest.mark.parametrize("explode", [True, False])
+def test_status_shares_per_carrier_count_fulfillments_not_rows(explode: bool) -> None:
+    report = carrier_report(status_frame(explode))
+    assert list(report.columns) == [*REPORT_SCHEMA, *STATUS_REPORT_SCHEMA]
+    assert report.dtypes[list(STATUS_REPORT_SCHEMA)].to_dict() == STATUS_REPORT_SCHEMA
+    shares = report[list(STATUS_REPORT_SCHEMA)].astype(float).round(6)
+    assert shares.to_dict("index") == {
+        "UPS": dict(zip(STATUS_REPORT_SCHEMA, [0.2, 0.4, 0.2], strict=True)),  # s1 counts once
+        "DHL": dict(zip(STATUS_REPORT_SCHEMA, [0.5, 0.0, 0.25], strict=True)),
+    }
+
+
+def test_status_shares_survive_an_export_and_print(tmp_path: Path) -> None:
+    df = status_frame()
+    back = read_frame(export(df, tmp_path / "s.csv"))
+    pd.testing.assert_frame_equal(carrier_report(back), carrier_report(df))
+    text = format_carrier_report(carrier_report(df))
+    assert text.splitlines()[0].split()[-3:] == ["delivered", "in_transit", "failure"]
+    assert "40.0%" in text.splitlines()[1]
+
+
+def test_no_status_columns_without_shipment_status(frame: pd.DataFrame) -> None:
+    assert not set(STATUS_REPORT_SCHEMA) & set(carrier_report(frame).columns)
+    empty = carrier_report(to_frame([], remote_data=True))
+    assert empty.dtypes.to_dict() == {**REPORT_SCHEMA, **STATUS_REPORT_SCHEMA}

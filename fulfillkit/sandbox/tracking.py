@@ -17,7 +17,10 @@ Poste, Canada Post, ...)  (``RR123456785GB``)                         mod 11 (10
 DHL eCommerce             ``GM`` + 16 digits                          none
 ========================  ==========================================  =========================
 
-The ``is_valid_*`` functions are the independent checks the tests use.
+The check-digit rules and the ``is_valid_*`` validators live in :mod:`fulfillkit.tracking`
+(where carrier detection uses them) and are re-exported here: the sandbox makes numbers
+with the same published rules that the library checks, and the tests check both against
+the carriers' own published examples.
 """
 
 from __future__ import annotations
@@ -25,6 +28,19 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable
+
+from fulfillkit.tracking import (
+    dhl_express_check_digit,
+    fedex_check_digit,
+    gs1_check_digit,
+    is_valid_dhl_express,
+    is_valid_fedex_express,
+    is_valid_s10,
+    is_valid_ups,
+    is_valid_usps_impb,
+    s10_check_digit,
+    ups_check_digit,
+)
 
 __all__ = [
     "TRACKING_URLS",
@@ -45,8 +61,6 @@ __all__ = [
 _ALNUM = string.ascii_uppercase + string.digits
 _UPS_SERVICES = ("01", "02", "03", "03", "03", "12", "13", "42", "66", "A8")
 _USPS_PREFIXES = ("9400111", "9400136", "9405511", "9205590", "9261290", "9361289", "9374889")
-_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-_FEDEX_WEIGHTS = (3, 1, 7, 3, 1, 7, 3, 1, 7, 3, 1)
 _S10_SERVICES = ("RR", "RN", "RX", "LX", "CP", "EE")
 
 
@@ -54,64 +68,36 @@ def _digits(rng: random.Random, count: int) -> str:
     return str(rng.randrange(10**count)).zfill(count)
 
 
-def _ups_check(body: str) -> int:
-    total = 0
-    for position, char in enumerate(body):
-        value = int(char) if char.isdigit() else (ord(char) - 3) % 10
-        total += value * 2 if position % 2 else value
-    return (10 - total % 10) % 10
-
-
-def _mod10_weight3(body: str) -> int:
-    total = sum(int(char) * (3 if position % 2 == 0 else 1) for position, char in enumerate(body))
-    return (10 - total % 10) % 10
-
-
-def _fedex_check(body: str) -> int:
-    return (
-        sum(int(char) * weight for char, weight in zip(body, _FEDEX_WEIGHTS, strict=True)) % 11 % 10
-    )
-
-
-def _s10_check(serial: str) -> int:
-    remainder = sum(int(c) * w for c, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
-    if remainder == 0:
-        return 5
-    if remainder == 1:
-        return 0
-    return 11 - remainder
-
-
 def make_ups(rng: random.Random) -> str:
     """A UPS ``1Z`` number (18 characters)."""
     shipper = "".join(rng.choices(_ALNUM, k=6))
     body = shipper + rng.choice(_UPS_SERVICES) + _digits(rng, 7)
-    return f"1Z{body}{_ups_check(body)}"
+    return f"1Z{body}{ups_check_digit(body)}"
 
 
 def make_usps_impb(rng: random.Random) -> str:
     """A USPS Intelligent Mail package barcode number (22 digits)."""
     prefix = rng.choice(_USPS_PREFIXES)
     body = prefix + _digits(rng, 21 - len(prefix))
-    return f"{body}{_mod10_weight3(body)}"
+    return f"{body}{gs1_check_digit(body)}"
 
 
 def make_fedex_express(rng: random.Random) -> str:
     """A FedEx Express number (12 digits)."""
     body = str(rng.randrange(10**10, 10**11))
-    return f"{body}{_fedex_check(body)}"
+    return f"{body}{fedex_check_digit(body)}"
 
 
 def make_dhl_express(rng: random.Random) -> str:
     """A DHL Express waybill number (10 digits)."""
     body = str(rng.randrange(10**8, 10**9))
-    return f"{body}{int(body) % 7}"
+    return f"{body}{dhl_express_check_digit(body)}"
 
 
 def make_s10(rng: random.Random, country: str) -> str:
     """A UPU S10 item identifier such as ``RR123456785GB``."""
     serial = _digits(rng, 8)
-    return f"{rng.choice(_S10_SERVICES)}{serial}{_s10_check(serial)}{country}"
+    return f"{rng.choice(_S10_SERVICES)}{serial}{s10_check_digit(serial)}{country}"
 
 
 def make_dhl_ecommerce(rng: random.Random) -> str:
@@ -155,35 +141,3 @@ TRACKING_URLS: dict[str, str] = {
 def tracking_number(rng: random.Random, family: str) -> str:
     """A number in ``family``'s format (``family`` is a key of the carrier table)."""
     return _MAKERS[family](rng)
-
-
-def is_valid_ups(number: str) -> bool:
-    """True for an 18-character ``1Z`` number whose check digit is right."""
-    if len(number) != 18 or not number.startswith("1Z") or not number.isalnum():
-        return False
-    return number[17].isdigit() and _ups_check(number[2:17]) == int(number[17])
-
-
-def is_valid_usps_impb(number: str) -> bool:
-    """True for a 22-digit IMpb number starting 92/93/94 with the right check digit."""
-    if len(number) != 22 or not number.isdigit() or number[:2] not in {"92", "93", "94"}:
-        return False
-    return _mod10_weight3(number[:21]) == int(number[21])
-
-
-def is_valid_fedex_express(number: str) -> bool:
-    """True for a 12-digit FedEx Express number with the right check digit."""
-    return len(number) == 12 and number.isdigit() and _fedex_check(number[:11]) == int(number[11])
-
-
-def is_valid_dhl_express(number: str) -> bool:
-    """True for a 10-digit DHL Express number whose last digit is the first nine mod 7."""
-    return len(number) == 10 and number.isdigit() and int(number[:9]) % 7 == int(number[9])
-
-
-def is_valid_s10(number: str) -> bool:
-    """True for a UPU S10 identifier (``AA12345678CCC`` shape) with the right check digit."""
-    if len(number) != 13 or not (number[:2].isalpha() and number[11:].isalpha()):
-        return False
-    digits = number[2:11]
-    return digits.isdigit() and _s10_check(digits[:8]) == int(digits[8])

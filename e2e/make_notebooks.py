@@ -1,0 +1,190 @@
+"""Write the three example notebooks under notebooks/, without outputs.
+
+The notebooks are generated so that they stay small, reviewable and output-free; edit the
+cells here and run ``.venv/bin/python e2e/make_notebooks.py``. ``tests/test_notebooks.py``
+executes them and fails if a committed notebook carries outputs.
+"""
+
+# nbformat has no type hints.
+# mypy: disable-error-code="no-untyped-call,no-any-return"
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+SETUP = '''import os
+from pathlib import Path
+
+import fulfillkit as fk
+
+# Exports go to build/notebooks (git-ignored) unless FULFILLKIT_OUT says otherwise.
+OUT = Path(os.environ.get("FULFILLKIT_OUT", "../build/notebooks"))
+OUT.mkdir(parents=True, exist_ok=True)
+REAL_API = bool(os.environ.get("PANORA_API_KEY"))
+SOURCE = "panora" if REAL_API else "sandbox"
+
+
+def make_client() -> tuple[fk.Client, list[str]]:
+    """Panora when PANORA_API_KEY is set (ids from the file FULFILLKIT_IDS, one per line);
+    otherwise the embedded sandbox: no credentials, no network."""
+    if REAL_API:
+        ids_file = Path(os.environ.get("FULFILLKIT_IDS", "ids.txt"))
+        return fk.Client(), ids_file.read_text().split()
+    sandbox = fk.Client.sandbox(n=300)
+    return sandbox, list(sandbox.sandbox_ids)'''
+
+INTRO = (
+    "Runs top to bottom with no credentials against fulfillkit's embedded Panora sandbox. "
+    "To use the real API instead, set `PANORA_API_KEY` and `PANORA_CONNECTION_TOKEN` "
+    "(optionally `PANORA_BASE_URL`) and put the fulfillment ids in a file named by "
+    "`FULFILLKIT_IDS` (default `ids.txt`), one per line."
+)
+
+
+def metadata() -> dict[str, object]:
+    return {
+        "kernelspec": {
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+            "name": "python3",
+        },
+        "language_info": {"name": "python"},
+    }
+
+
+def quickstart() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell("# fulfillkit quickstart: sandbox → batch → frame → export\n\n" + INTRO),
+        new_code_cell(SETUP + "\n\n\nclient, ids = make_client()\nclient"),
+        new_markdown_cell(
+            "## Fetch a batch\n\nConcurrent, retried, with a progress bar. One id that does "
+            "not exist is added, to show what a failure looks like."
+        ),
+        new_code_cell(
+            'if not REAL_API:\n    ids.append("00000000-0000-4000-8000-000000000000")\n'
+            "batch = client.get_many(ids, remote_data=True)\nbatch"
+        ),
+        new_markdown_cell("Every id that failed is in `batch.errors`, with a kind and a message:"),
+        new_code_cell("batch.errors_frame()"),
+        new_markdown_cell("One record, as fulfillkit's typed model:"),
+        new_code_cell("batch.fulfillments[0]"),
+        new_markdown_cell(
+            "## A tidy DataFrame\n\nOne row per tracking number, typed columns, field "
+            "mappings flattened."
+        ),
+        new_code_cell("df = batch.to_frame()\ndf.head()"),
+        new_code_cell("df.dtypes"),
+        new_code_cell("fk.carrier_report(df)"),
+        new_markdown_cell(
+            "## Export\n\nParquet keeps every dtype; CSV is neutralised against spreadsheet "
+            "formulas. Both are written atomically."
+        ),
+        new_code_cell(
+            'parquet = fk.export(df, OUT / f"fulfillments-{SOURCE}.parquet")\n'
+            'csv = fk.export(df, OUT / f"fulfillments-{SOURCE}.csv")\n'
+            "back = fk.read_frame(parquet)\n"
+            'assert back.equals(df), "Parquet gives back the same frame"\n'
+            'print(parquet.resolve(), csv.resolve(), sep="\\n")'
+        ),
+        new_code_cell("client.close()"),
+    ]
+    return new_notebook(cells=cells, metadata=metadata())
+
+
+def carrier_report() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(
+            "# Carrier report and plots, from a Parquet export\n\n"
+            "Reads the Parquet file that `01-quickstart.ipynb` exports, and makes it first "
+            "when it is not there. " + INTRO
+        ),
+        new_code_cell(
+            SETUP + "\n\n\n"
+            'PARQUET = OUT / f"fulfillments-{SOURCE}.parquet"  # written by 01-quickstart\n'
+            "if not PARQUET.exists():\n"
+            "    client, ids = make_client()\n"
+            "    with client:\n"
+            "        fk.export(client.get_many(ids).to_frame(), PARQUET)\n"
+            "df = fk.read_frame(PARQUET)\n"
+            "print(f\"{len(df):,} rows, {df['id'].nunique():,} fulfillments, from {PARQUET}\")"
+        ),
+        new_markdown_cell(
+            "## The carrier report\n\nOne row per canonical carrier (`ups`, `UPS ` and "
+            "`United Parcel Service` are all UPS), each fulfillment counted once. It is a "
+            "DataFrame:"
+        ),
+        new_code_cell("report = fk.carrier_report(df)\nreport"),
+        new_markdown_cell("The same, formatted for reading (shares in %, dates to the minute):"),
+        new_code_cell("from fulfillkit.display import display_report\n\ndisplay_report(report)"),
+        new_markdown_cell("## Fulfillments and tracking coverage per carrier"),
+        new_code_cell("fig = fk.plot_carriers(df)\nfig"),
+        new_markdown_cell(
+            '## Over time\n\n`freq` is any pandas offset alias: `"D"`, `"W"`, `"MS"`, ...'
+        ),
+        new_code_cell('fk.plot_timeline(df, freq="W")'),
+        new_code_cell('fk.plot_timeline(df, freq="MS")'),
+        new_markdown_cell("Figures are plain matplotlib figures: save them for a report."),
+        new_code_cell(
+            'path = OUT / "carriers.png"\nfig.savefig(path, dpi=120)\nprint(path.resolve())'
+        ),
+    ]
+    return new_notebook(cells=cells, metadata=metadata())
+
+
+def explorer() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(
+            "# The fulfillment explorer\n\n"
+            "Paste ids or upload a file of ids, tick `remote_data`, press **Fetch**. Then "
+            "filter by carrier, page through the table, read the errors, the carrier "
+            "report and chart, and export the selection to CSV or Parquet.\n\n"
+            "Without `PANORA_API_KEY` the explorer uses the embedded sandbox and fills in "
+            "its ids (and two that do not exist): just press **Fetch**. With "
+            "`PANORA_API_KEY` and `PANORA_CONNECTION_TOKEN` set it fetches from Panora."
+        ),
+        new_code_cell(
+            "import os\n\nimport fulfillkit as fk\n\n"
+            'OUT = os.environ.get("FULFILLKIT_OUT", "../build/notebooks")\n'
+            'client = fk.Client() if os.environ.get("PANORA_API_KEY") else None\n'
+            'explorer = fk.explorer(client, export_dir=f"{OUT}/exports")\n'
+            "explorer"
+        ),
+        new_markdown_cell(
+            "What the explorer fetched is in Python too: `explorer.batch` (the "
+            "`BatchResult`), `explorer.frame` (its DataFrame), `explorer.selection` (the "
+            "rows under the carrier filter) and `explorer.last_export` (the last file "
+            "written). Run the next cell after a fetch."
+        ),
+        new_code_cell(
+            'explorer.selection.head() if explorer.selection is not None else "Press Fetch first."'
+        ),
+    ]
+    return new_notebook(cells=cells, metadata=metadata())
+
+
+def main() -> int:
+    NOTEBOOKS.mkdir(exist_ok=True)
+    for name, build in (
+        ("01-quickstart.ipynb", quickstart),
+        ("02-carrier-report.ipynb", carrier_report),
+        ("03-explorer.ipynb", explorer),
+    ):
+        nb = build()
+        for i, cell in enumerate(nb.cells):  # stable ids: regenerating changes nothing
+            cell.id = f"{name[:2]}-{i:02d}"
+        nbformat.validate(nb)
+        path = NOTEBOOKS / name
+        nbformat.write(nb, path)
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
