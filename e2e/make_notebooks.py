@@ -93,6 +93,37 @@ def quickstart() -> nbformat.NotebookNode:
             'assert back.equals(df), "Parquet gives back the same frame"\n'
             'print(parquet.resolve(), csv.resolve(), sep="\\n")'
         ),
+        new_markdown_cell(
+            "## The whole connection\n\n`client.list()` walks the list endpoint page by "
+            "page (cursor pagination, deduplicated by id, paced by the rate-limit headers). "
+            "Under Panora's 100 requests per minute that is a few requests where fetching by "
+            'id is one per record: `get_many(ids, via="list")` uses it for a batch of ids, '
+            'and `via="auto"` picks for you.'
+        ),
+        new_code_cell(
+            "everything = client.list_frame(remote_data=True)\n"
+            'print(len(everything), "rows,", everything["id"].nunique(), "fulfillments")\n'
+            "fk.carrier_report(everything)"
+        ),
+        new_code_cell(
+            'by_listing = client.get_many(ids, via="auto")\n'
+            "assert [f.id for f in by_listing] == [f.id for f in batch]\n"
+            "by_listing"
+        ),
+        new_markdown_cell(
+            "## Orders\n\nFetch the orders behind the fulfillments and join them: the time "
+            "from order to shipment is one subtraction away."
+        ),
+        new_code_cell(
+            'orders = client.get_orders(df["order_id"])\n'
+            "joined = fk.join_orders(df, orders)\n"
+            'joined[["id", "carrier_canonical", "order_number", "total_price", '
+            '"fulfillment_lag"]].head()'
+        ),
+        new_code_cell(
+            'joined.drop_duplicates("id").groupby("carrier_canonical")["fulfillment_lag"]'
+            ".median().sort_values()"
+        ),
         new_code_cell("client.close()"),
     ]
     return new_notebook(cells=cells, metadata=metadata())
