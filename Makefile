@@ -33,5 +33,8 @@ test: check
 e2e: $(STAMP)
 	bash e2e/run.sh
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 clean:
-	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache benchmarks/.sdk-venv

@@ -154,9 +154,17 @@ class BatchResult(_Outcome):
     """
 
     fulfillments: list[Fulfillment]
+    written: int = 0
+    """Records streamed to a sink (``get_many(..., sink=...)``) instead of being kept in
+    :attr:`fulfillments`."""
 
     def _count(self) -> int:
         return len(self.fulfillments)
+
+    @property
+    def requested(self) -> int:
+        """How many distinct ids were asked for."""
+        return len(self.fulfillments) + self.written + len(self.errors) + len(self.pending)
 
     def __iter__(self) -> Iterator[Fulfillment]:
         return iter(self.fulfillments)
@@ -168,7 +176,12 @@ class BatchResult(_Outcome):
         return to_frame(self.fulfillments, **kwargs)
 
     def __repr__(self) -> str:
-        return self._summary("fulfillments")
+        summary = self._summary("fulfillments")
+        return (
+            summary.replace(", errors=", f", written={self.written}, errors=", 1)
+            if self.written
+            else summary
+        )
 
     def _repr_html_(self) -> str:
         from .display import batch_html
@@ -205,24 +218,50 @@ class OrdersResult(_Outcome):
 @dataclass(slots=True)
 class BatchState(Generic[R]):
     """The mutable progress of one batch; a partial result can be read at any time, which
-    is what an interrupted batch hands back."""
+    is what an interrupted batch hands back.
+
+    With ``keep_records=False`` (a batch streaming to a sink) a fetched record is handed to
+    ``on_result`` and only its id is kept (in :attr:`written`): memory does not grow with
+    the records.
+    """
 
     ids: Sequence[str]
     results: dict[str, R] = field(default_factory=dict)
     errors: dict[str, FetchError] = field(default_factory=dict)
+    keep_records: bool = True
+    written: set[str] = field(default_factory=set)
+
+    def done(self, record_id: str) -> bool:
+        """Whether ``record_id`` was fetched (kept or written)."""
+        return record_id in self.results or record_id in self.written
+
+    def add(self, record_id: str, record: R, on_result: Callable[[str, R], None] | None) -> None:
+        """Account for one fetched record: keep it (and hand it to ``on_result``), or, with
+        ``keep_records=False``, hand it to ``on_result`` and keep only its id (once the
+        callback has returned, so a failed write leaves the id pending)."""
+        if self.keep_records:
+            self.results[record_id] = record
+            if on_result is not None:
+                on_result(record_id, record)
+            return
+        if on_result is not None:
+            on_result(record_id, record)
+        self.written.add(record_id)
 
     def _split(self) -> tuple[list[R], list[FetchError], list[str]]:
         done, failed = self.results, self.errors
         return (
             [done[i] for i in self.ids if i in done],
             [failed[i] for i in self.ids if i in failed],
-            [i for i in self.ids if i not in done and i not in failed],
+            [i for i in self.ids if not self.done(i) and i not in failed],
         )
 
     def result(self: BatchState[Fulfillment]) -> BatchResult:
         """Fetched, failed and pending ids, each list in first-seen input order."""
         records, errors, pending = self._split()
-        return BatchResult(fulfillments=records, errors=errors, pending=pending)
+        return BatchResult(
+            fulfillments=records, errors=errors, pending=pending, written=len(self.written)
+        )
 
     def orders_result(self: BatchState[Order]) -> OrdersResult:
         """The same, for a batch of orders."""
@@ -244,9 +283,10 @@ async def run_batch(
 
     Raises :class:`AuthenticationError` (after cancelling the other workers) when the
     credentials are refused; every other failure becomes a :class:`FetchError`.
-    ``on_result(id, record)`` is called for each record as it arrives (the checkpoint).
+    ``on_result(id, record)`` is called for each record as it arrives (the checkpoint, a
+    sink); see :meth:`BatchState.add`.
     """
-    todo = [i for i in state.ids if i not in state.results and i not in state.errors]
+    todo = [i for i in state.ids if not state.done(i) and i not in state.errors]
     ids = iter(todo)
     bar = progress_bar(
         total=len(state.ids),
@@ -269,9 +309,7 @@ async def run_batch(
                 if isinstance(exc, AuthenticationError):
                     raise
             else:
-                state.results[record_id] = record
-                if on_result is not None:
-                    on_result(record_id, record)
+                state.add(record_id, record, on_result)
             bar.update(1)
 
     try:

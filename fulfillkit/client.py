@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .sandbox import Faults
+    from .sink import ParquetSink
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -303,6 +304,7 @@ class AsyncClient:
         progress: bool | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
         via: Via = "id",
+        sink: str | os.PathLike[str] | ParquetSink | None = None,
     ) -> BatchResult:
         """Fetch many fulfillments concurrently; every distinct id ends up fetched or in
         ``errors`` with a reason. Duplicates are fetched once.
@@ -321,13 +323,24 @@ class AsyncClient:
         connection. ``via="auto"`` lists for at most half as many pages as ids are
         missing, then fetches the rest by id, so it never costs more than 1.5x by-id.
 
+        ``sink="out.parquet"`` (or a :class:`~fulfillkit.sink.ParquetSink`) streams the
+        records to Parquet in row groups as they arrive instead of keeping them:
+        ``fulfillments`` stays empty, ``written`` counts them, memory stays bounded. The
+        file appears (atomically) when the batch ends; failures are in ``errors`` as usual.
+        Not combined with ``checkpoint``.
+
         Example:
             >>> batch = await client.get_many(ids)                       # doctest: +SKIP
             >>> batch.ok, len(batch.errors)                              # doctest: +SKIP
         """
-        state: BatchState[Fulfillment] = BatchState(check_ids(ids))
+        state: BatchState[Fulfillment] = BatchState(check_ids(ids), keep_records=sink is None)
         await self._run(
-            state, remote_data=remote_data, progress=progress, checkpoint=checkpoint, via=via
+            state,
+            remote_data=remote_data,
+            progress=progress,
+            checkpoint=checkpoint,
+            via=via,
+            sink=sink,
         )
         return state.result()
 
@@ -368,13 +381,25 @@ class AsyncClient:
         progress: bool | None,
         checkpoint: str | os.PathLike[str] | None = None,
         via: Via = "id",
+        sink: str | os.PathLike[str] | ParquetSink | None = None,
     ) -> None:
         if via not in ("id", "list", "auto"):
             raise ConfigurationError(f"via must be 'id', 'list' or 'auto', got {via!r}")
+        if sink is not None and checkpoint is not None:
+            raise ConfigurationError("pass either sink= or checkpoint=, not both")
         params = request_params(remote_data)
         ckpt = Checkpoint(checkpoint) if checkpoint is not None else None
-        with ckpt if ckpt is not None else contextlib.nullcontext():
-            on_result = ckpt.write if ckpt is not None else None
+        out = _open_sink(sink, remote_data) if sink is not None else None
+        on_result: Callable[[str, Fulfillment], None] | None = None
+        if out is not None:
+            on_result = out.write
+        elif ckpt is not None:
+            on_result = ckpt.write
+        # A sink is published when the batch ends, and removed on an error or interruption.
+        with (
+            ckpt if ckpt is not None else contextlib.nullcontext(),
+            out if out is not None else contextlib.nullcontext(),
+        ):
             if ckpt is not None:
                 wanted = set(state.ids)
                 state.results.update((k, v) for k, v in ckpt.load().items() if k in wanted)
@@ -400,7 +425,7 @@ class AsyncClient:
         via: Via,
         on_result: Callable[[str, Fulfillment], None] | None,
     ) -> None:
-        missing = {i for i in state.ids if i not in state.results}
+        missing = {i for i in state.ids if not state.done(i)}
         budget = None if via == "list" else len(missing) // 2
         pages = self._pages(remote_data=remote_data, page_size=100, progress=False)
         try:
@@ -408,9 +433,7 @@ class AsyncClient:
                 for record in page:
                     if record.id in missing:
                         missing.discard(record.id)
-                        state.results[record.id] = record
-                        if on_result is not None:
-                            on_result(record.id, record)
+                        state.add(record.id, record, on_result)
                 if not missing:
                     break
                 if budget is not None:
@@ -628,6 +651,7 @@ class Client:
         progress: bool | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
         via: Via = "id",
+        sink: str | os.PathLike[str] | ParquetSink | None = None,
     ) -> BatchResult:
         """Fetch many fulfillments concurrently. See :meth:`AsyncClient.get_many`.
 
@@ -641,7 +665,7 @@ class Client:
             (5, ['not_found'])
         """
         self._check_open()
-        state: BatchState[Fulfillment] = BatchState(check_ids(ids))
+        state: BatchState[Fulfillment] = BatchState(check_ids(ids), keep_records=sink is None)
         try:
             self._loop.run(
                 self._async._run(
@@ -650,6 +674,7 @@ class Client:
                     progress=progress,
                     checkpoint=checkpoint,
                     via=via,
+                    sink=sink,
                 )
             )
         except KeyboardInterrupt:
@@ -716,3 +741,10 @@ class Client:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _open_sink(sink: str | os.PathLike[str] | ParquetSink, remote_data: bool) -> ParquetSink:
+    """``sink=`` as a :class:`~fulfillkit.sink.ParquetSink` (a path opens one)."""
+    from .sink import ParquetSink
+
+    return sink if isinstance(sink, ParquetSink) else ParquetSink(sink, remote_data=remote_data)
