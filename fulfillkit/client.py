@@ -204,7 +204,6 @@ class AsyncClient:
             **kwargs,
         )
         client.sandbox_ids = list(dataset.fulfillment_ids)
-        client.sandbox_app = app  # type: ignore[attr-defined]
         return client
 
     # -- the one retry loop --------------------------------------------------------------
