@@ -8,6 +8,7 @@ another's, and ``ru_maxrss`` is the peak of that run alone.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -16,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,30 @@ def sandbox_server(*, latency: float, n: int, python: str = sys.executable) -> I
 def median(values: Sequence[float]) -> float:
     """The median (``nan`` for no values)."""
     return statistics.median(values) if values else float("nan")
+
+
+@contextlib.asynccontextmanager
+async def bare_httpx(
+    url: str, concurrency: int, key: str, token: str
+) -> AsyncIterator[Callable[[list[str]], Awaitable[list[Any]]]]:
+    """The naive client the benchmarks compare with: one ``httpx.AsyncClient``, a
+    semaphore, ``response.json()``. Yields ``fetch(ids) -> records``."""
+    import httpx
+
+    headers = {"x-api-key": key, "x-connection-token": token, "accept": "application/json"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=30.0
+    ) as client:
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def one(record_id: str) -> Any:
+            async with semaphore:
+                response = await client.get(f"/ecommerce/fulfillments/{record_id}")
+                response.raise_for_status()
+                return response.json()
+
+        async def fetch(ids: list[str]) -> list[Any]:
+            return list(await asyncio.gather(*(one(i) for i in ids)))
+
+        yield fetch

@@ -25,7 +25,8 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+
+from _common import bare_httpx
 
 APPROACHES = ("fulfillkit", "httpx")
 
@@ -48,24 +49,10 @@ async def _fulfillkit(
 async def _httpx(
     url: str, ids: list[str], warm: list[str], concurrency: int, key: str, token: str
 ) -> tuple[int, float, float]:
-    import httpx
-
-    headers = {"x-api-key": key, "x-connection-token": token, "accept": "application/json"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=30.0
-    ) as client:
-        semaphore = asyncio.Semaphore(concurrency)
-
-        async def one(record_id: str) -> Any:
-            async with semaphore:
-                response = await client.get(f"/ecommerce/fulfillments/{record_id}")
-                response.raise_for_status()
-                return response.json()
-
-        await asyncio.gather(*(one(i) for i in warm))
+    async with bare_httpx(url, concurrency, key, token) as fetch:
+        await fetch(warm)
         start, cpu = time.perf_counter(), time.process_time()
-        records = await asyncio.gather(*(one(i) for i in ids))
+        records = await fetch(ids)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     return sum(1 for r in records if r), wall, cpu
 

@@ -23,7 +23,6 @@ setup) are not timed. The table shows the median time and the ratio of medians.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -35,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _common import reset_peak_rss, rss_kb
 
 APPROACHES = ("fulfillkit", "pandas")
 
@@ -69,13 +70,13 @@ def worker(approach: str, data: Path) -> dict[str, Any]:
         run = to_frame
     run(records[:200])  # warm up lazy imports and first-use setup, as in a notebook
     gc.collect()
-    before_kb = _rss_kb("VmRSS")
-    loaded_kb = _rss_kb("VmHWM")
-    _reset_peak_rss()
+    before_kb = rss_kb("VmRSS")
+    loaded_kb = rss_kb("VmHWM")
+    reset_peak_rss()
     start = time.perf_counter()
     frame = run(records)
     seconds = time.perf_counter() - start
-    after_kb = _rss_kb("VmHWM")
+    after_kb = rss_kb("VmHWM")
     return {
         "approach": approach,
         "seconds": seconds,
@@ -88,25 +89,6 @@ def worker(approach: str, data: Path) -> dict[str, Any]:
         if before_kb is None or after_kb is None
         else (after_kb - before_kb) / 1024,
     }
-
-
-def _reset_peak_rss() -> None:
-    """Linux: reset the peak RSS (VmHWM) so that the peak of loading the JSON does not hide
-    the peak of the run (``ru_maxrss`` cannot be reset)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def _rss_kb(field: str) -> int | None:
-    """``VmRSS`` (now) or ``VmHWM`` (peak since the reset) in KiB; ``None`` off Linux."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return None
 
 
 def run_worker(approach: str, data: Path) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import peak_rss_mb, reset_peak_rss, rss_kb
+from _common import bare_httpx, peak_rss_mb, reset_peak_rss, rss_kb
 
 MODES = ("sink", "memory", "pandas")
 
@@ -53,25 +53,12 @@ async def _fulfillkit(url: str, ids: list[str], out: Path, sink: bool, concurren
 
 
 async def _pandas(url: str, ids: list[str], out: Path, concurrency: int) -> int:
-    import httpx
     from bench_frame import pandas_way
 
     from fulfillkit.sandbox import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN
 
-    headers = {"x-api-key": SANDBOX_API_KEY, "x-connection-token": SANDBOX_CONNECTION_TOKEN}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=30.0
-    ) as client:
-        semaphore = asyncio.Semaphore(concurrency)
-
-        async def one(record_id: str) -> Any:
-            async with semaphore:
-                response = await client.get(f"/ecommerce/fulfillments/{record_id}")
-                response.raise_for_status()
-                return response.json()
-
-        records = await asyncio.gather(*(one(i) for i in ids))
+    async with bare_httpx(url, concurrency, SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN) as fetch:
+        records = await fetch(ids)
     df = pandas_way([{k: v for k, v in r.items() if k != "remote_data"} for r in records])
     df.to_parquet(out, index=False)
     return len(records)
