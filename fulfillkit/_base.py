@@ -45,6 +45,7 @@ from ._retry import Decision, RetryPolicy, classify, parse_retry_after
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "ERRORS_BY_KIND",
     "ClientConfig",
     "Failure",
     "check_id",
@@ -66,7 +67,7 @@ ORDERS = "/ecommerce/orders"
 USER_AGENT = "fulfillkit/0.1"
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
-_ERRORS: dict[ErrorKind, type[FetchFailed]] = {
+ERRORS_BY_KIND: dict[ErrorKind, type[FetchFailed]] = {
     "not_found": NotFoundError,
     "auth": AuthenticationError,
     "rate_limited": RateLimitError,
@@ -318,7 +319,7 @@ class Failure:
 
     def error(self, *, attempts: int, record_id: str | None) -> FetchFailed:
         """The exception to raise (or record) once retries are over."""
-        cls = _ERRORS[self.decision.kind]
+        cls = ERRORS_BY_KIND[self.decision.kind]
         return cls(self.message, status=self.status, attempts=attempts, id=record_id)
 
 

@@ -101,12 +101,9 @@ class _Outcome:
         """Raise the first error's exception type if any id failed; else return self."""
         if self.errors:
             first = self.errors[0]
-            from ._base import Failure
-            from ._retry import Decision
+            from ._base import ERRORS_BY_KIND
 
-            failure = Failure(Decision(first.kind, retry=False), first.message, first.status)
-            exc = failure.error(attempts=first.attempts, record_id=first.id)
-            raise type(exc)(
+            raise ERRORS_BY_KIND[first.kind](
                 f"{len(self.errors)} of {self.requested} ids failed "
                 f"({self.error_counts()}); first: {first.id!r}: {first.message}",
                 status=first.status,
