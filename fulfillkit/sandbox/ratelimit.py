@@ -113,5 +113,5 @@ class RateLimiter:
                 end, hits = now + self.window, 0
             hits += 1
             self._windows[key] = (end, hits)
-        reset = max(1, math.ceil(end - now))
+        reset = max(1, math.ceil(round(end - now, 6)))  # (now + 60) - now can be 60.000001
         return Verdict(hits <= self.limit, self.limit, max(0, self.limit - hits), reset)
