@@ -24,6 +24,8 @@ The data is as messy as Shopify data seen through Panora, not as tidy as the spe
 * Timestamps are UTC with milliseconds; some rows share ``created_at`` so paging clients
   must deduplicate by id.
 * ``remote_data`` is the whole Shopify fulfillment (or order), with shop-local offsets.
+* Orders have no ``items`` key and whole-number totals, never null (Panora's columns are
+  integers); the exact decimal amounts and the line items are in their ``remote_data``.
 
 Fulfillments are built eagerly; orders and every ``remote_data`` lazily per record (then
 cached), so the server only pays for what it serves. :attr:`Dataset.fulfillments`
