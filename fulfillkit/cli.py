@@ -61,6 +61,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .export import export
     from .reports import carrier_report, format_carrier_report
     from .sandbox import (
+        FAST_RATE_LIMIT,
         SANDBOX_API_KEY,
         SANDBOX_CONNECTION_TOKEN,
         Faults,
@@ -73,7 +74,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(max(args.n, 1000), seed=args.seed)
     faults = Faults(rate=args.fault_rate, kinds=("503", "429", "502", "drop"), seed=args.seed)
-    app = SandboxApp(dataset, latency=args.latency, faults=faults)
+    app = SandboxApp(dataset, latency=args.latency, faults=faults, rate_limit=FAST_RATE_LIMIT)
     rng = uuid.UUID(int=args.seed)  # deterministic ids that the sandbox does not hold
     unknown = [str(uuid.uuid5(rng, f"missing-{i}")) for i in range(3)]
     ids = [*dataset.fulfillment_ids[: args.n], *unknown, dataset.fulfillment_ids[0]]
@@ -140,23 +141,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import Faults, serve
+    from .sandbox.__main__ import run
 
-    faults = Faults(rate=args.fault_rate, seed=args.seed) if args.fault_rate else None
-    rate_limit = None
-    if args.rate_limit:
-        count, _, window = args.rate_limit.partition("/")
-        rate_limit = (int(count), float(window or 60))
-    serve(
-        port=args.port,
-        host=args.host,
-        n=args.n,
-        seed=args.seed,
-        latency=args.latency,
-        rate_limit=rate_limit,
-        faults=faults,
-    )
-    return 0
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,14 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("file", help="a .parquet or .csv written by fulfillkit")
     report.set_defaults(func=_cmd_report)
 
+    from .sandbox.__main__ import add_arguments as add_sandbox_arguments
+
     sandbox = sub.add_parser("sandbox", help="serve the embedded Panora sandbox")
-    sandbox.add_argument("--port", type=int, default=3000)
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--n", type=int, default=1000, help="fulfillments it holds")
-    sandbox.add_argument("--seed", type=int, default=0)
-    sandbox.add_argument("--latency", type=float, default=0.0)
-    sandbox.add_argument("--rate-limit", help="e.g. 100/60 (requests/seconds)")
-    sandbox.add_argument("--fault-rate", type=float, default=0.0)
+    add_sandbox_arguments(sandbox)  # one option set, shared with python -m fulfillkit.sandbox
     sandbox.set_defaults(func=_cmd_sandbox)
     return parser
 
