@@ -18,8 +18,8 @@ from fulfillkit.carriers import (
     canonical_carriers,
     fold,
 )
-from fulfillkit.export import export, read_frame
-from fulfillkit.frame import STRING, TIMESTAMP, to_frame
+from fulfillkit.frames import export, read_frame
+from fulfillkit.frames import STRING, TIMESTAMP, to_frame
 from fulfillkit.reports import (
     REPORT_SCHEMA,
     STATUS_REPORT_SCHEMA,
