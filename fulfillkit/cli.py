@@ -57,8 +57,9 @@ def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .client import Client
     from fulfillkit.frames import export
+
+    from .client import Client
     from .reports import carrier_report, format_carrier_report
     from .sandbox import (
         SANDBOX_API_KEY,
@@ -110,8 +111,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .client import Client
     from fulfillkit.frames import export
+
+    from .client import Client
 
     output = Path(args.output)
     if not any(output.name.endswith(s) for s in EXPORT_SUFFIXES):
@@ -133,6 +135,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from fulfillkit.frames import read_frame
+
     from .reports import carrier_report, format_carrier_report
 
     print(format_carrier_report(carrier_report(read_frame(args.file))))

@@ -27,8 +27,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from .carriers import DEFAULT_CARRIERS, CarrierTable
 from fulfillkit.frames import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
+
+from .carriers import DEFAULT_CARRIERS, CarrierTable
 
 __all__ = ["REPORT_SCHEMA", "STATUS_REPORT_SCHEMA", "carrier_report", "format_carrier_report"]
 

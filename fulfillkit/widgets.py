@@ -533,8 +533,9 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
-        from .carriers import canonical_carriers
         from fulfillkit.frames import to_frame
+
+        from .carriers import canonical_carriers
 
         self.batch = result
         self.frame = to_frame(result.fulfillments, remote_data=remote_data)

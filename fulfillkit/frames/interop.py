@@ -42,9 +42,7 @@ def _table(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options
     return data if isinstance(data, pa.Table) else to_arrow(data, **options)
 
 
-def to_polars(
-    data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any
-) -> Any:
+def to_polars(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any) -> Any:
     """Fulfillments as a ``polars.DataFrame``: :func:`~fulfillkit.to_arrow` handed to
     ``polars.from_arrow`` (no copy of the buffers). ``data`` is a table already built, or
     records (then ``options`` go to ``to_arrow``).

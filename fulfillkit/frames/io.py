@@ -46,7 +46,6 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 

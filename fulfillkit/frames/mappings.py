@@ -66,9 +66,7 @@ class FieldMappingCollisionError(FulfillkitError, ValueError):
         )
 
 
-def mapping_columns(
-    mappings: Sequence[Any], n: int, ids: Sequence[Any], sep: str
-) -> dict[str, pa.Array]:
+def mapping_columns(mappings: Sequence[Any], n: int, ids: Any, sep: str) -> dict[str, pa.Array]:
     """Per flattened key, in order of first appearance, a column of ``n`` values (one per
     record, null where the record lacks the key).
 
@@ -108,14 +106,12 @@ def place(values: pa.Array, where: npt.NDArray[np.intp], n: int) -> pa.Array:
     return values.take(pa.array(layout, mask=layout < 0))
 
 
-def _python_columns(
-    mappings: Sequence[Any], n: int, ids: Sequence[Any], sep: str
-) -> dict[str, pa.Array]:
+def _python_columns(mappings: Sequence[Any], n: int, ids: Any, sep: str) -> dict[str, pa.Array]:
     """The general case: values of any JSON type, nested dicts flattened with ``sep``."""
     # column name -> (key path that made it, values, record positions)
     columns: dict[str, tuple[tuple[str, ...], list[Any], list[int]]] = {}
     for i, mapping in enumerate(mappings):
-        if not isinstance(mapping, Mapping) or not mapping:
+        if not mapping or not (type(mapping) is dict or isinstance(mapping, Mapping)):
             continue
         flat: dict[tuple[str, ...], Any] = {}
         _flatten_paths(mapping, (), flat)
@@ -143,7 +139,9 @@ def _flatten_paths(
     """Nested dicts -> {key path: leaf}; an empty nested dict is a leaf (kept as ``{}``)."""
     for key, value in mapping.items():
         here = (*path, key if type(key) is str else str(key))
-        if isinstance(value, Mapping) and value:
+        if value and (
+            type(value) is dict or (type(value) is not str and isinstance(value, Mapping))
+        ):
             _flatten_paths(value, here, out)
         else:
             out[here] = value

@@ -28,7 +28,6 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-
 import pyarrow as pa
 
 from fulfillkit.frames.schema import FLOAT, STRING, TIMESTAMP, strings, to_pandas

@@ -194,7 +194,9 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     Other Arrow types keep pyarrow's default conversion. A pandas index stored in the
     table's metadata (a Parquet file written from a frame with a named index) is restored.
     """
-    df = table.to_pandas(types_mapper=_PANDAS_TYPES.get, coerce_temporal_nanoseconds=False)
+    df: pd.DataFrame = table.to_pandas(
+        types_mapper=_PANDAS_TYPES.get, coerce_temporal_nanoseconds=False
+    )
     for name, field in zip(table.column_names, table.schema, strict=True):
         if pa.types.is_timestamp(field.type) and name in df:  # one unit and zone everywhere
             df[name] = df[name].astype(TIMESTAMP)

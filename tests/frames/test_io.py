@@ -11,8 +11,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from fulfillkit.frames import FORMULA_PREFIXES, ExportFormatError, export, read_frame
-from fulfillkit.frames import DERIVED_SCHEMA, SCHEMA, STRING, TIMESTAMP, to_frame
+from fulfillkit.frames import (
+    DERIVED_SCHEMA,
+    FORMULA_PREFIXES,
+    SCHEMA,
+    STRING,
+    TIMESTAMP,
+    ExportFormatError,
+    export,
+    read_frame,
+    to_frame,
+)
 
 SUFFIXES = ["parquet", "csv", "csv.gz"]
 

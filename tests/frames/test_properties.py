@@ -110,9 +110,9 @@ def test_every_fulfillment_appears_with_its_pairs_in_position(batch: list[dict[s
     assert len(df) == sum(max(1, len(expected_rows(r))) for r in batch)
     assert df.dtypes[list(SCHEMA)].to_dict() == dict(SCHEMA)
     assert df.dtypes[list(DERIVED_SCHEMA)].to_dict() == dict(DERIVED_SCHEMA)
-    derived = df.groupby("id", sort=False)["tracking_url_derived"].agg(
-        lambda s: [None if pd.isna(v) else v for v in s]
-    )
+    derived: dict[str, list[Any]] = {}
+    for fid, url in zip(df["id"], df["tracking_url_derived"], strict=True):
+        derived.setdefault(fid, []).append(None if pd.isna(url) else url)
     for record in batch:
         assert derived[record["id"]] == expected_derived(record)
 
@@ -137,8 +137,11 @@ def test_models_and_dicts_agree(batch: list[dict[str, Any]]) -> None:
 messy_mapping = st.one_of(
     st.none(),
     st.dictionaries(st.sampled_from(["size", "gift", "ç"]), text, max_size=3),  # Panora's
-    st.dictionaries(st.sampled_from(["a", "b"]), st.one_of(scalar, st.dictionaries(
-        st.sampled_from(["x", "y"]), scalar, max_size=2)), max_size=2),
+    st.dictionaries(
+        st.sampled_from(["a", "b"]),
+        st.one_of(scalar, st.dictionaries(st.sampled_from(["x", "y"]), scalar, max_size=2)),
+        max_size=2,
+    ),
 )
 timestamp = st.one_of(
     st.none(),
@@ -157,9 +160,18 @@ def messy_records(draw: st.DrawFn) -> list[dict[str, Any]]:
             "tracking_urls": draw(tracking_list),
             "items": draw(st.one_of(st.none(), st.just({}), st.lists(st.just({"sku": "A"})))),
             "field_mappings": draw(messy_mapping),
-            "remote_data": draw(st.one_of(st.none(), st.fixed_dictionaries(
-                {"shipment_status": st.one_of(st.none(), st.sampled_from(["In Transit", ""]))}
-            ))),
+            "remote_data": draw(
+                st.one_of(
+                    st.none(),
+                    st.fixed_dictionaries(
+                        {
+                            "shipment_status": st.one_of(
+                                st.none(), st.sampled_from(["In Transit", ""])
+                            )
+                        }
+                    ),
+                )
+            ),
             "created_at": draw(timestamp),
             "modified_at": draw(timestamp),
         }
