@@ -57,8 +57,9 @@ def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from fulfillkit.frames import export
+
     from .client import Client
-    from .export import export
     from .reports import carrier_report, format_carrier_report
     from .sandbox import (
         FAST_RATE_LIMIT,
@@ -111,8 +112,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
+    from fulfillkit.frames import export
+
     from .client import Client
-    from .export import export
 
     output = Path(args.output)
     if not any(output.name.endswith(s) for s in EXPORT_SUFFIXES):
@@ -133,7 +135,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .export import read_frame
+    from fulfillkit.frames import read_frame
+
     from .reports import carrier_report, format_carrier_report
 
     print(format_carrier_report(carrier_report(read_frame(args.file))))

@@ -505,7 +505,7 @@ class AsyncClient:
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
     ) -> pd.DataFrame:
         """The whole connection as a DataFrame: :meth:`list` then :func:`~fulfillkit.to_frame`."""
-        from .frame import to_frame
+        from fulfillkit.frames import to_frame
 
         records = [
             r

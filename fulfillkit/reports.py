@@ -6,7 +6,7 @@ row per tracking position) or not (``explode=False``), and on what
 rows it has.
 
 Example:
-    >>> from fulfillkit.frame import to_frame
+    >>> from fulfillkit.frames import to_frame
     >>> df = to_frame([
     ...     {"id": "a", "carrier": "UPS", "tracking_numbers": ["1Z1", "1Z2"], "tracking_urls": []},
     ...     {"id": "b", "carrier": " ups", "tracking_numbers": None},
@@ -27,8 +27,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from fulfillkit.frames import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
+
 from .carriers import DEFAULT_CARRIERS, CarrierTable
-from .frame import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
 
 __all__ = ["REPORT_SCHEMA", "STATUS_REPORT_SCHEMA", "carrier_report", "format_carrier_report"]
 
@@ -86,7 +87,7 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable | None = None) -> pd
     once. Rows without an id count as one fulfillment per ``tracking_index`` 0 / ``NA`` row.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> carrier_report(to_frame([{"id": "a", "carrier": "DHL Express"}])).index.tolist()
         ['DHL']
         >>> df = to_frame([{"id": "a", "carrier": "UPS", "remote_data": {"shipment_status":
@@ -140,7 +141,7 @@ def format_carrier_report(report: pd.DataFrame) -> str:
     """The report as a plain-text table for a terminal: shares in %, dates to the minute.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> report = carrier_report(to_frame([{"id": "a", "carrier": "UPS"}]))
         >>> format_carrier_report(report).splitlines()[1].split()
         ['UPS', '1', '0', '0.0%', '0.0%', '-', '-']
@@ -229,9 +230,7 @@ def _per_fulfillment_exploded(
     # Rows without an id: each run that starts at a first row is one fulfillment.
     key = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))[keep]
     numbers = _present(df.get("tracking_number"), df.index)[keep]
-    urls = _present(df.get("tracking_url"), df.index)
-    if "tracking_url_derived" in df:  # URLs to_frame derived are not the record's own
-        urls &= ~df["tracking_url_derived"].fillna(False).to_numpy(dtype=bool)
+    urls = _present(df.get("tracking_url"), df.index)  # Panora's own (derived ones are apart)
     grouped = pd.DataFrame(
         {
             "carrier": carrier.to_numpy(dtype=object)[keep],

@@ -76,6 +76,7 @@ TABLE_COLUMNS: Final = (
     "tracking_index",
     "tracking_number",
     "tracking_url",
+    "tracking_url_derived",
     "created_at",
     "modified_at",
 )
@@ -438,7 +439,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def _on_export(self, suffix: str) -> None:
         with self._logged():
-            from .export import export
+            from fulfillkit.frames import export
 
             if self.selection is None:
                 self._export_status("Nothing to export yet: fetch first.", bad=True)
@@ -532,8 +533,9 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
+        from fulfillkit.frames import to_frame
+
         from .carriers import canonical_carriers
-        from .frame import to_frame
 
         self.batch = result
         self.frame = to_frame(result.fulfillments, remote_data=remote_data)
