@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from operator import methodcaller
+from operator import itemgetter
 from typing import Any, Final
 
 import numpy as np
@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 from fulfillkit.carriers import DEFAULT_CARRIERS, CarrierTable
 from fulfillkit.frames.derive import derive_carriers, shipment_statuses
 from fulfillkit.frames.mappings import (
+    TEXT_MAP,
     id_list,
     infer_column,
     json_column,
@@ -77,6 +78,8 @@ _TEXT: Final = ("id", "remote_id", "order_id", "carrier")
 _LISTS: Final = ("tracking_numbers", "tracking_urls")
 _TIMES: Final = ("created_at", "modified_at")
 _LIST: Final = pa.list_(ARROW_STRING)
+_ITEMS: Final = itemgetter("items")
+_CONVERSION_ERRORS: Final = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, IndexError)
 
 
 def to_arrow(
@@ -101,11 +104,11 @@ def to_arrow(
         >>> table.num_rows, table.column("tracking_index").to_pylist()
         (2, [0, 1])
     """
-    table, unparsed = _build(
+    columns, unparsed = _build(
         records, remote_data, sep, explode, carriers, url_templates, field_mappings
     )
     _warn_unparsed(unparsed)
-    return table
+    return pa.table(columns)
 
 
 def to_frame(
@@ -170,11 +173,11 @@ def to_frame(
         >>> len(df), list(df.columns[-6:-4]), str(df["field_mappings.a.b"].dtype)
         (1, ['items', 'field_mappings.a.b'], 'Int64')
     """
-    table, unparsed = _build(
+    columns, unparsed = _build(
         records, remote_data, sep, explode, carriers, url_templates, field_mappings
     )
     _warn_unparsed(unparsed)
-    return to_pandas(table)
+    return _pandas(columns)
 
 
 def _build(
@@ -185,17 +188,42 @@ def _build(
     carriers: CarrierTable,
     url_templates: Mapping[str, str],
     field_mappings: FieldMappings,
-) -> tuple[pa.Table, list[Any]]:
-    """The pipeline: read -> lay out rows -> source columns -> derived columns."""
+) -> tuple[dict[str, pa.Array], list[Any]]:
+    """The pipeline: read -> lay out rows -> source columns -> derived columns. Returns the
+    columns in order (a table is one ``pa.table`` away) and the ids whose timestamps did
+    not parse."""
     if field_mappings not in ("columns", "json"):
         raise ValueError(f'field_mappings must be "columns" or "json", not {field_mappings!r}')
-    dicts, flagged = _dicts(records)
-    core = _core_columns(dicts)
-    layout = _Layout.of(core["tracking_numbers"], core["tracking_urls"])
-    columns, unparsed = _source_columns(dicts, core, layout, explode, flagged)
-    columns.update(_mapping_columns(dicts, core, layout, explode, sep, field_mappings))
+    source = _read(records, with_map=field_mappings == "columns")
+    fields = source.fields
+    layout = _Layout.of(fields.pop("tracking_numbers"), fields.pop("tracking_urls"))
+    rows = layout.rows(explode)
+    columns = {name: _take(fields[name], rows) for name in _TEXT}
+    if explode:
+        columns.update(layout.tracking_columns())
+    else:
+        columns["tracking_count"] = pa.array(layout.counts, type=pa.int64())
+        for name in _LISTS:
+            columns[name] = json_column([d.get(name) for d in source.dicts])
+    bad = np.zeros(layout.n_records, dtype=np.bool_)
+    bad[source.flagged] = True
+    for name in _TIMES:
+        parsed, unparsed = parse_timestamps(fields.pop(name))
+        columns[name] = _take(parsed, rows)
+        bad |= unparsed
+    columns["items"] = _items_column(source.items, rows)
+    del source.items
+    if field_mappings == "json":
+        mappings = json_column([d.get("field_mappings") for d in source.dicts])
+        columns[FIELD_MAPPINGS_PREFIX] = _take(mappings, rows)
+    else:
+        found = fields.pop("field_mappings", None)
+        if found is None:
+            found = [d.get("field_mappings") for d in source.dicts]
+        flat = mapping_columns(found, layout.n_records, _LazyIds(fields["id"]), sep, rows)
+        columns.update({f"{FIELD_MAPPINGS_PREFIX}{sep}{k}": v for k, v in flat.items()})
     derived = derive_carriers(
-        core["carrier"],
+        fields.pop("carrier"),
         layout.numbers,
         layout.urls,
         layout.number_pos,
@@ -204,12 +232,14 @@ def _build(
         carriers,
         url_templates,
     )
-    columns.update(derived.row_columns() if explode else derived.record_columns(len(dicts)))
+    columns.update(derived.row_columns() if explode else derived.record_columns(len(bad)))
+    del derived
     if remote_data:
-        raws = [d.get("remote_data") for d in dicts]
-        columns[SHIPMENT_STATUS_COLUMN] = layout.repeat(shipment_statuses(raws), explode)
-        columns[REMOTE_DATA_COLUMN] = layout.repeat(json_column(raws), explode)
-    return pa.table(columns), unparsed
+        raws = [d.get("remote_data") for d in source.dicts]
+        columns[SHIPMENT_STATUS_COLUMN] = _take(shipment_statuses(raws), rows)
+        columns[REMOTE_DATA_COLUMN] = _take(json_column(raws), rows)
+    ids = fields["id"].take(pa.array(np.flatnonzero(bad))).to_pylist() if bad.any() else []
+    return columns, ids
 
 
 def _warn_unparsed(ids: list[Any]) -> None:
@@ -223,12 +253,63 @@ def _warn_unparsed(ids: list[Any]) -> None:
         )
 
 
-# --- steps ---------------------------------------------------------------------------------
+def _pandas(columns: dict[str, pa.Array]) -> pd.DataFrame:
+    """The columns as pandas: text is first widened to ``large_string`` (new offsets, the
+    same characters), which is what pandas' ``string[pyarrow]`` holds, so the frame shares
+    Arrow's buffers; one column at a time, so only one column's offsets exist twice."""
+    for name, column in columns.items():
+        if column.type == ARROW_STRING:
+            columns[name] = column.cast(pa.large_string())
+    return to_pandas(pa.table(columns))
 
 
-def _dicts(records: Records) -> tuple[list[Mapping[str, Any]], list[int]]:
-    """Every record as a mapping (a model's field dict, no copy); and the positions of
-    models that kept unparsed timestamp text (they warn like unparsed dict values)."""
+def _take(column: pa.Array, rows: pa.Array | None) -> pa.Array:
+    """A per-record column laid out on the rows (``None``: one row per record)."""
+    return column if rows is None else column.take(rows)
+
+
+# --- reading the records -------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """The records as read: ``fields`` are per-record Arrow arrays (the text fields, the
+    tracking lists, the timestamps as text or timestamps, and ``field_mappings`` as a
+    ``map<string, string>`` when every record's is Panora's flat text object); ``items``
+    the Python values; ``dicts`` every record as a mapping; ``flagged`` the positions of
+    models that kept unparsed timestamp text."""
+
+    fields: dict[str, pa.Array]
+    items: list[Any]
+    dicts: list[Mapping[str, Any]]
+    flagged: list[int]
+
+
+def _read(records: Records, *, with_map: bool) -> _Source:
+    """Read the records, with Arrow doing the work wherever the values have their
+    expected types.
+
+    The API's own shape (plain dicts holding every field, which ``json.loads`` gives) is
+    read in two passes over the records: one for ``items`` (which has no Arrow type:
+    ``{}`` or a list) and one Arrow conversion of everything else into a struct array.
+    Models are read through their field dict, without a copy."""
+    records = records if isinstance(records, list) else list(records)
+    try:
+        items = list(map(_ITEMS, records))  # a KeyError / TypeError: not the API's shape
+    except (KeyError, TypeError):
+        dicts, flagged = _dicts(records)
+        items = [d.get("items") for d in dicts]
+    else:
+        dicts, flagged = records, []
+    fields = _struct_fields(dicts, with_map)
+    if fields is None:
+        fields = _python_fields(dicts)
+    return _Source(fields, items, dicts, flagged)
+
+
+def _dicts(records: list[Any]) -> tuple[list[Mapping[str, Any]], list[int]]:
+    """Every record as a dict (a model's field dict, no copy); and the positions of models
+    that kept unparsed timestamp text (they warn like unparsed dict values)."""
     dicts: list[Mapping[str, Any]] = []
     flagged: list[int] = []
     for record in records:
@@ -239,41 +320,59 @@ def _dicts(records: Records) -> tuple[list[Mapping[str, Any]], list[int]]:
                 flagged.append(len(dicts))
             dicts.append(record.__dict__)
         else:
-            dicts.append(record)
+            dicts.append(dict(record))
     return dicts, flagged
 
 
-def _core_columns(dicts: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """The scalar fields and the tracking lists as Arrow arrays, read by Arrow in one
-    conversion when every value has its expected type (text, lists of text, timestamps all
-    text or all datetimes), else field by field with Python clean-up (numbers as text, a
-    bare tracking value as a one-item list)."""
+def _struct_fields(dicts: list[Mapping[str, Any]], with_map: bool) -> dict[str, pa.Array] | None:
+    """The scalar fields, the tracking lists and the timestamps (and ``field_mappings``
+    when ``with_map`` and it is text only) read by Arrow in one conversion; ``None`` when
+    some value has another type (numbers as tracking numbers, say)."""
     sample = next((d.get("created_at") for d in dicts if d.get("created_at") is not None), None)
     time_type = ARROW_TIMESTAMP if isinstance(sample, datetime) else ARROW_STRING
-    if all(_only_lists(dicts, name) for name in _LISTS):
-        struct_type = pa.struct(
-            [(n, ARROW_STRING) for n in _TEXT]
-            + [(n, _LIST) for n in _LISTS]
-            + [(n, time_type) for n in _TIMES]
-        )
+    base = (
+        [(n, ARROW_STRING) for n in _TEXT]
+        + [(n, _LIST) for n in _LISTS]
+        + [(n, time_type) for n in _TIMES]
+    )
+    for extra in ([("field_mappings", TEXT_MAP)], []) if with_map else ([],):
         try:
-            struct = pa.array(dicts, type=struct_type)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-            pass
-        else:
-            return {name: struct.field(name) for name in (*_TEXT, *_LISTS, *_TIMES)}
-    columns: dict[str, Any] = {name: strings([d.get(name) for d in dicts]) for name in _TEXT}
+            struct = pa.array(dicts, type=pa.struct(base + extra))
+        except _CONVERSION_ERRORS:
+            continue
+        fields = {name: struct.field(name) for name, _ in base + extra}
+        for name in _LISTS:
+            if _bare_values(fields[name], dicts, name):
+                fields[name] = _list_column([d.get(name) for d in dicts])
+        return fields
+    return None
+
+
+def _bare_values(lists: pa.ListArray, dicts: list[Mapping[str, Any]], name: str) -> bool:
+    """Whether a record's ``name`` was not a list or a tuple. Arrow reads text as the list
+    of its characters, so only the records whose list came out empty or all single
+    characters can hide one: only those are looked at in Python."""
+    flat = pc.list_flatten(lists)  # lines up with list_parent_indices
+    long = pc.fill_null(pc.greater(pc.utf8_length(flat), 1), True).to_numpy(zero_copy_only=False)
+    parents = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.intp)
+    has_long = np.zeros(len(lists), dtype=np.bool_)
+    has_long[parents[long]] = True
+    valid = np.asarray(lists.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+    for i in np.flatnonzero(valid & ~has_long).tolist():
+        if type(dicts[i].get(name)) not in (list, tuple):
+            return True
+    return False
+
+
+def _python_fields(dicts: list[Mapping[str, Any]]) -> dict[str, pa.Array]:
+    """:func:`_struct_fields` field by field, with Python clean-up: numbers as text, a bare
+    tracking value as a one-item list, timestamps of mixed kinds."""
+    fields: dict[str, Any] = {name: strings([d.get(name) for d in dicts]) for name in _TEXT}
     for name in _LISTS:
-        columns[name] = _list_column([d.get(name) for d in dicts])
+        fields[name] = _list_column([d.get(name) for d in dicts])
     for name in _TIMES:
-        columns[name] = _time_values([d.get(name) for d in dicts])
-    return columns
-
-
-def _only_lists(dicts: list[Mapping[str, Any]], name: str) -> bool:
-    """Whether every value of ``name`` is a list or null (Arrow reads a string as a list of
-    its characters, so anything else takes the careful path)."""
-    return set(map(type, map(methodcaller("get", name), dicts))) <= {list, type(None)}
+        fields[name] = _time_values([d.get(name) for d in dicts])
+    return fields
 
 
 def _list_column(values: list[Any]) -> pa.Array:
@@ -300,6 +399,18 @@ def _time_values(values: list[Any]) -> pa.Array | list[Any]:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass
     return values
+
+
+def _items_column(items: list[Any], rows: pa.Array | None) -> pa.Array:
+    """``items`` as JSON text. When every value is ``{}`` (what Panora sends) or null, the
+    column is the constant ``"{}"`` with the nulls: no value is encoded."""
+    if items.count({}) + items.count(None) != len(items):
+        return _take(json_column(items), rows)
+    present = _take(pa.array(items, type=pa.struct([])).is_valid(), rows)
+    return pc.if_else(present, pa.scalar("{}", ARROW_STRING), pa.scalar(None, ARROW_STRING))
+
+
+# --- laying out the rows -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -336,16 +447,11 @@ class _Layout:
             url_pos=_spread_positions(url_lengths, starts, n_rows),
         )
 
-    @property
-    def exploded(self) -> bool:
-        """Whether any record has more than one row."""
-        return len(self.row_record) != self.n_records
-
-    def repeat(self, column: pa.Array, explode: bool) -> pa.Array:
-        """A per-record column laid out on the rows."""
-        if not explode or not self.exploded:
-            return column
-        return column.take(pa.array(self.row_record))
+    def rows(self, explode: bool) -> pa.Array | None:
+        """The record of every row, for ``take``; ``None`` when rows are records."""
+        if not explode or len(self.row_record) == self.n_records:
+            return None
+        return pa.array(self.row_record)
 
     def tracking_columns(self) -> dict[str, pa.Array]:
         no_tracking = np.repeat(self.counts == 0, np.maximum(self.counts, 1))
@@ -375,51 +481,6 @@ def _spread_positions(
     positions = np.full(n_rows, -1, dtype=np.intp)
     positions[np.repeat(starts - offsets, lengths) + np.arange(total)] = np.arange(total)
     return positions
-
-
-def _source_columns(
-    dicts: list[Mapping[str, Any]],
-    core: dict[str, Any],
-    layout: _Layout,
-    explode: bool,
-    flagged: list[int],
-) -> tuple[dict[str, pa.Array], list[Any]]:
-    """The base columns, verbatim (text, tracking, timestamps, ``items`` as JSON text), and
-    the ids whose timestamps did not parse."""
-    columns = {name: layout.repeat(core[name], explode) for name in _TEXT}
-    if explode:
-        columns.update(layout.tracking_columns())
-    else:
-        columns["tracking_count"] = pa.array(layout.counts, type=pa.int64())
-        for name in _LISTS:
-            columns[name] = json_column([d.get(name) for d in dicts])
-    bad = np.zeros(layout.n_records, dtype=np.bool_)
-    bad[flagged] = True
-    for name in _TIMES:
-        parsed, unparsed = parse_timestamps(core[name])
-        columns[name] = layout.repeat(parsed, explode)
-        bad |= unparsed
-    columns["items"] = layout.repeat(json_column([d.get("items") for d in dicts]), explode)
-    ids = core["id"].take(pa.array(np.flatnonzero(bad))).to_pylist() if bad.any() else []
-    return columns, ids
-
-
-def _mapping_columns(
-    dicts: list[Mapping[str, Any]],
-    core: dict[str, Any],
-    layout: _Layout,
-    explode: bool,
-    sep: str,
-    field_mappings: FieldMappings,
-) -> dict[str, pa.Array]:
-    """``field_mappings`` as one JSON text column or one column per flattened key."""
-    mappings = [d.get("field_mappings") for d in dicts]
-    if field_mappings == "json":
-        return {FIELD_MAPPINGS_PREFIX: layout.repeat(json_column(mappings), explode)}
-    ids = core["id"]
-    flat = mapping_columns(mappings, layout.n_records, _LazyIds(ids), sep)
-    prefix = FIELD_MAPPINGS_PREFIX + sep
-    return {prefix + name: layout.repeat(column, explode) for name, column in flat.items()}
 
 
 class _LazyIds:
@@ -474,5 +535,6 @@ def items_frame(records: Records) -> pd.DataFrame:
         "item_index": pa.array(positions, type=pa.int64()),
     }
     for name, (values, rows) in fields.items():
-        columns[name] = place(infer_column(values), np.array(rows, dtype=np.intp), len(ids))
+        where = np.array(rows, dtype=np.intp)
+        columns[name] = place(infer_column(values), np.arange(len(where)), where, len(ids))
     return to_pandas(pa.table(columns))

@@ -31,13 +31,22 @@ from fulfillkit._errors import FulfillkitError
 from fulfillkit.formatting import to_json
 from fulfillkit.frames.schema import ARROW_STRING, FIELD_MAPPINGS_PREFIX, strings
 
-__all__ = ["FieldMappingCollisionError", "infer_column", "json_column", "mapping_columns"]
+__all__ = [
+    "TEXT_MAP",
+    "FieldMappingCollisionError",
+    "id_list",
+    "infer_column",
+    "json_column",
+    "mapping_columns",
+    "place",
+]
 
 _MAX_IDS_IN_MESSAGE: Final = 10
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 _FLOAT_EXACT: Final = 2**53
-_TEXT_MAP: Final = pa.map_(pa.string(), pa.string())
+TEXT_MAP: Final = pa.map_(pa.string(), pa.string())
+"""Panora's ``field_mappings``: text keys, text values."""
 
 
 class FieldMappingCollisionError(FulfillkitError, ValueError):
@@ -66,47 +75,77 @@ class FieldMappingCollisionError(FulfillkitError, ValueError):
         )
 
 
-def mapping_columns(mappings: Sequence[Any], n: int, ids: Any, sep: str) -> dict[str, pa.Array]:
-    """Per flattened key, in order of first appearance, a column of ``n`` values (one per
-    record, null where the record lacks the key).
+def mapping_columns(
+    mappings: Sequence[Any] | pa.MapArray,
+    n: int,
+    ids: Any,
+    sep: str,
+    rows: npt.NDArray[np.intp] | None = None,
+) -> dict[str, pa.Array]:
+    """Per flattened key, in order of first appearance, a column with one value per record
+    (``n`` of them), null where the record lacks the key; or, given ``rows`` (the record
+    of each output row), one value per row.
+
+    ``mappings`` is the ``field_mappings`` of each record, or those already read by Arrow
+    as a ``map<string, string>`` array (Panora's shape).
 
     Raises:
         FieldMappingCollisionError: two different keys flatten to the same name.
     """
+    if isinstance(mappings, pa.MapArray):
+        return _split_map(mappings, n, rows)
     if not any(mappings):  # the usual case: every record has {} or null
         return {}
     try:
-        text = pa.array(mappings, type=_TEXT_MAP, from_pandas=True)
+        text = pa.array(mappings, type=TEXT_MAP, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return _python_columns(mappings, n, ids, sep)
-    return _split_map(text, n)
+        return _python_columns(mappings, n, ids, sep, rows)
+    return _split_map(text, n, rows)
 
 
-def _split_map(text: pa.MapArray, n: int) -> dict[str, pa.Array]:
-    """A ``map<string, string>`` array -> one column per key, with Arrow kernels."""
-    keys, values = text.keys, text.items  # flat, entry by entry
+def _split_map(text: pa.MapArray, n: int, rows: npt.NDArray[np.intp] | None) -> dict[str, pa.Array]:
+    """A ``map<string, string>`` array -> one column per key, one ``take`` per column."""
     offsets = np.asarray(text.offsets.to_numpy(), dtype=np.intp)
+    start, stop = int(offsets[0]), int(offsets[-1])
+    if stop == start:
+        return {}
+    keys, values = text.keys.slice(start, stop - start), text.items.slice(start, stop - start)
     parents = np.repeat(np.arange(len(text), dtype=np.intp), np.diff(offsets))
-    keys, values = keys.slice(offsets[0], len(parents)), values.slice(offsets[0], len(parents))
     names = pc.unique(keys)  # in order of first appearance
     codes = np.asarray(pc.index_in(keys, value_set=names).to_numpy(), dtype=np.intp)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-    columns: dict[str, pa.Array] = {}
-    for k, name in enumerate(names.to_pylist()):
-        entries = order[bounds[k] : bounds[k + 1]]
-        columns[name] = place(values.take(pa.array(entries)), parents[entries], n)
-    return columns
+    return {
+        name: place(values, order[bounds[k] : bounds[k + 1]], parents, n, rows)
+        for k, name in enumerate(names.to_pylist())
+    }
 
 
-def place(values: pa.Array, where: npt.NDArray[np.intp], n: int) -> pa.Array:
-    """A column of ``n`` nulls with ``values`` at positions ``where``, in one take."""
+def place(
+    values: pa.Array,
+    entries: npt.NDArray[np.intp],
+    records: npt.NDArray[np.intp],
+    n: int,
+    rows: npt.NDArray[np.intp] | None = None,
+) -> pa.Array:
+    """A column of ``n`` records, null except ``values[entries]`` at records
+    ``records[entries]``, laid out on ``rows`` when given (the record of each row); in one
+    ``take``.
+
+    Example:
+        >>> place(pa.array(["a", "b"]), np.array([1]), np.array([0, 2]), 3).to_pylist()
+        [None, None, 'b']
+    """
     layout = np.full(n, -1, dtype=np.intp)
-    layout[where] = np.arange(len(where))
+    layout[records[entries]] = entries
+    if rows is not None:
+        layout = layout[rows]
     return values.take(pa.array(layout, mask=layout < 0))
 
 
-def _python_columns(mappings: Sequence[Any], n: int, ids: Any, sep: str) -> dict[str, pa.Array]:
+def _python_columns(
+    mappings: Sequence[Any], n: int, ids: Any, sep: str, rows: npt.NDArray[np.intp] | None
+) -> dict[str, pa.Array]:
     """The general case: values of any JSON type, nested dicts flattened with ``sep``."""
     # column name -> (key path that made it, values, record positions)
     columns: dict[str, tuple[tuple[str, ...], list[Any], list[int]]] = {}
@@ -128,7 +167,9 @@ def _python_columns(mappings: Sequence[Any], n: int, ids: Any, sep: str) -> dict
                     FIELD_MAPPINGS_PREFIX + sep + name, column[0], path, [ids[column[2][0]], ids[i]]
                 )
     return {
-        name: place(infer_column(values), np.array(where, dtype=np.intp), n)
+        name: place(
+            infer_column(values), np.arange(len(where)), np.array(where, dtype=np.intp), n, rows
+        )
         for name, (_, values, where) in columns.items()
     }
 
