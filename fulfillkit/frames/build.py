@@ -293,14 +293,14 @@ def _read(records: Records, *, with_map: bool) -> _Source:
     read in two passes over the records: one for ``items`` (which has no Arrow type:
     ``{}`` or a list) and one Arrow conversion of everything else into a struct array.
     Models are read through their field dict, without a copy."""
-    records = records if isinstance(records, list) else list(records)
+    given: list[Any] = records if isinstance(records, list) else list(records)
     try:
-        items = list(map(_ITEMS, records))  # a KeyError / TypeError: not the API's shape
+        items = list(map(_ITEMS, given))  # a KeyError / TypeError: not the API's shape
     except (KeyError, TypeError):
-        dicts, flagged = _dicts(records)
+        dicts, flagged = _dicts(given)
         items = [d.get("items") for d in dicts]
     else:
-        dicts, flagged = records, []
+        dicts, flagged = given, []
     fields = _struct_fields(dicts, with_map)
     if fields is None:
         fields = _python_fields(dicts)
