@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any, Final
 
 import numpy as np
@@ -78,6 +78,9 @@ _TEXT: Final = ("id", "remote_id", "order_id", "carrier")
 _LISTS: Final = ("tracking_numbers", "tracking_urls")
 _TIMES: Final = ("created_at", "modified_at")
 _LIST: Final = pa.list_(ARROW_STRING)
+PANDAS_TEXT: Final = pa.large_string()
+"""What pandas' ``string[pyarrow]`` holds (64-bit offsets): :func:`to_frame` builds its
+text in it, so the frame shares the Arrow buffers."""
 _ITEMS: Final = itemgetter("items")
 _CONVERSION_ERRORS: Final = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, IndexError)
 
@@ -105,7 +108,7 @@ def to_arrow(
         (2, [0, 1])
     """
     columns, unparsed = _build(
-        records, remote_data, sep, explode, carriers, url_templates, field_mappings
+        records, remote_data, sep, explode, carriers, url_templates, field_mappings, ARROW_STRING
     )
     _warn_unparsed(unparsed)
     return pa.table(columns)
@@ -174,7 +177,7 @@ def to_frame(
         (1, ['items', 'field_mappings.a.b'], 'Int64')
     """
     columns, unparsed = _build(
-        records, remote_data, sep, explode, carriers, url_templates, field_mappings
+        records, remote_data, sep, explode, carriers, url_templates, field_mappings, PANDAS_TEXT
     )
     _warn_unparsed(unparsed)
     return _pandas(columns)
@@ -188,58 +191,69 @@ def _build(
     carriers: CarrierTable,
     url_templates: Mapping[str, str],
     field_mappings: FieldMappings,
+    text: pa.DataType,
 ) -> tuple[dict[str, pa.Array], list[Any]]:
     """The pipeline: read -> lay out rows -> source columns -> derived columns. Returns the
     columns in order (a table is one ``pa.table`` away) and the ids whose timestamps did
-    not parse."""
+    not parse. Source text columns are built as ``text`` (``large_string`` for pandas:
+    widened per record, before the rows are laid out, which is cheaper than after)."""
     if field_mappings not in ("columns", "json"):
         raise ValueError(f'field_mappings must be "columns" or "json", not {field_mappings!r}')
     source = _read(records, with_map=field_mappings == "columns")
     fields = source.fields
-    layout = _Layout.of(fields.pop("tracking_numbers"), fields.pop("tracking_urls"))
+    numbers, urls = fields.pop("tracking_numbers"), fields.pop("tracking_urls")
+    layout = _Layout.of(numbers, urls)
+    numbers, urls = pc.list_flatten(numbers), pc.list_flatten(urls)
     rows = layout.rows(explode)
-    columns = {name: _take(fields[name], rows) for name in _TEXT}
-    if explode:
-        columns.update(layout.tracking_columns())
-    else:
-        columns["tracking_count"] = pa.array(layout.counts, type=pa.int64())
-        for name in _LISTS:
-            columns[name] = json_column([d.get(name) for d in source.dicts])
-    bad = np.zeros(layout.n_records, dtype=np.bool_)
-    bad[source.flagged] = True
-    for name in _TIMES:
-        parsed, unparsed = parse_timestamps(fields.pop(name))
-        columns[name] = _take(parsed, rows)
-        bad |= unparsed
-    columns["items"] = _items_column(source.items, rows)
-    del source.items
-    if field_mappings == "json":
-        mappings = json_column([d.get("field_mappings") for d in source.dicts])
-        columns[FIELD_MAPPINGS_PREFIX] = _take(mappings, rows)
-    else:
-        found = fields.pop("field_mappings", None)
-        if found is None:
-            found = [d.get("field_mappings") for d in source.dicts]
-        flat = mapping_columns(found, layout.n_records, _LazyIds(fields["id"]), sep, rows)
-        columns.update({f"{FIELD_MAPPINGS_PREFIX}{sep}{k}": v for k, v in flat.items()})
+    # Each per-record column is dropped as soon as it is laid out on the rows, so that
+    # the peak holds little more than the result.
+    carrier = fields["carrier"]
+    columns = {name: _take(fields.pop(name), rows, text) for name in _TEXT}
+    record_ids = _RecordIds(columns["id"], None if rows is None else layout.starts)
     derived = derive_carriers(
-        fields.pop("carrier"),
-        layout.numbers,
-        layout.urls,
+        carrier,
+        numbers,
+        urls,
         layout.number_pos,
         layout.url_pos,
         layout.row_record,
         carriers,
         url_templates,
     )
-    columns.update(derived.row_columns() if explode else derived.record_columns(len(bad)))
-    del derived
+    derived_columns = derived.row_columns() if explode else derived.record_columns(layout.n_records)
+    del derived, carrier
+    if explode:
+        columns.update(layout.tracking_columns(numbers.cast(text), urls.cast(text)))
+    else:
+        columns["tracking_count"] = pa.array(layout.counts, type=pa.int64())
+        for name in _LISTS:
+            columns[name] = json_column([d.get(name) for d in source.dicts])
+    del numbers, urls
+    bad = np.zeros(layout.n_records, dtype=np.bool_)
+    bad[source.flagged] = True
+    for name in _TIMES:
+        parsed, unparsed = parse_timestamps(fields.pop(name))
+        columns[name] = _take(parsed, rows, text)
+        bad |= unparsed
+    columns["items"] = _items_column(source.items, rows, text)
+    del source.items
+    if field_mappings == "json":
+        mappings = json_column([d.get("field_mappings") for d in source.dicts])
+        columns[FIELD_MAPPINGS_PREFIX] = _take(mappings, rows, text)
+    else:
+        found = fields.pop("field_mappings", None)
+        if found is None:
+            found = [d.get("field_mappings") for d in source.dicts]
+        elif text != ARROW_STRING:
+            found = found.cast(pa.map_(ARROW_STRING, text))
+        flat = mapping_columns(found, layout.n_records, record_ids, sep, rows)
+        columns.update({f"{FIELD_MAPPINGS_PREFIX}{sep}{k}": v for k, v in flat.items()})
+    columns.update(derived_columns)
     if remote_data:
         raws = [d.get("remote_data") for d in source.dicts]
-        columns[SHIPMENT_STATUS_COLUMN] = _take(shipment_statuses(raws), rows)
-        columns[REMOTE_DATA_COLUMN] = _take(json_column(raws), rows)
-    ids = fields["id"].take(pa.array(np.flatnonzero(bad))).to_pylist() if bad.any() else []
-    return columns, ids
+        columns[SHIPMENT_STATUS_COLUMN] = _take(shipment_statuses(raws), rows, text)
+        columns[REMOTE_DATA_COLUMN] = _take(json_column(raws), rows, text)
+    return columns, [record_ids[i] for i in np.flatnonzero(bad).tolist()]
 
 
 def _warn_unparsed(ids: list[Any]) -> None:
@@ -254,17 +268,20 @@ def _warn_unparsed(ids: list[Any]) -> None:
 
 
 def _pandas(columns: dict[str, pa.Array]) -> pd.DataFrame:
-    """The columns as pandas: text is first widened to ``large_string`` (new offsets, the
-    same characters), which is what pandas' ``string[pyarrow]`` holds, so the frame shares
-    Arrow's buffers; one column at a time, so only one column's offsets exist twice."""
+    """The columns as pandas, sharing Arrow's buffers: pandas' ``string[pyarrow]`` holds
+    ``large_string``, so text still in ``string`` (the derived columns) is widened first
+    (new offsets, the same characters), one column at a time."""
     for name, column in columns.items():
         if column.type == ARROW_STRING:
-            columns[name] = column.cast(pa.large_string())
+            columns[name] = column.cast(PANDAS_TEXT)
     return to_pandas(pa.table(columns))
 
 
-def _take(column: pa.Array, rows: pa.Array | None) -> pa.Array:
-    """A per-record column laid out on the rows (``None``: one row per record)."""
+def _take(column: pa.Array, rows: pa.Array | None, text: pa.DataType) -> pa.Array:
+    """A per-record column laid out on the rows (``None``: one row per record), text as
+    ``text``."""
+    if column.type == ARROW_STRING and text != ARROW_STRING:
+        column = column.cast(text)
     return column if rows is None else column.take(rows)
 
 
@@ -358,10 +375,9 @@ def _bare_values(lists: pa.ListArray, dicts: list[Mapping[str, Any]], name: str)
     has_long = np.zeros(len(lists), dtype=np.bool_)
     has_long[parents[long]] = True
     valid = np.asarray(lists.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    for i in np.flatnonzero(valid & ~has_long).tolist():
-        if type(dicts[i].get(name)) not in (list, tuple):
-            return True
-    return False
+    suspects = np.flatnonzero(valid & ~has_long).tolist()
+    kinds = set(map(type, map(methodcaller("get", name), map(dicts.__getitem__, suspects))))
+    return not kinds <= {list, tuple}
 
 
 def _python_fields(dicts: list[Mapping[str, Any]]) -> dict[str, pa.Array]:
@@ -401,13 +417,18 @@ def _time_values(values: list[Any]) -> pa.Array | list[Any]:
     return values
 
 
-def _items_column(items: list[Any], rows: pa.Array | None) -> pa.Array:
+def _items_column(items: list[Any], rows: pa.Array | None, text: pa.DataType) -> pa.Array:
     """``items`` as JSON text. When every value is ``{}`` (what Panora sends) or null, the
     column is the constant ``"{}"`` with the nulls: no value is encoded."""
-    if items.count({}) + items.count(None) != len(items):
-        return _take(json_column(items), rows)
-    present = _take(pa.array(items, type=pa.struct([])).is_valid(), rows)
-    return pc.if_else(present, pa.scalar("{}", ARROW_STRING), pa.scalar(None, ARROW_STRING))
+    kinds = set(map(type, items))
+    if not kinds <= {dict, type(None)} or any(items):
+        return _take(json_column(items), rows, text)
+    if type(None) in kinds:
+        present = pa.array(items, type=pa.struct([])).is_valid()
+    else:
+        present = pa.array(np.ones(len(items), dtype=np.bool_))
+    present = _take(present, rows, text)
+    return pc.if_else(present, pa.scalar("{}", text), pa.scalar(None, text))
 
 
 # --- laying out the rows -------------------------------------------------------------------
@@ -417,14 +438,13 @@ def _items_column(items: list[Any], rows: pa.Array | None) -> pa.Array:
 class _Layout:
     """Where every row comes from: its record, and its position in the flattened number
     and URL lists (``-1``: the list is shorter). One row per tracking position, one for a
-    record without any."""
+    record without any; ``starts`` is each record's first row."""
 
     n_records: int
     counts: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
     row_record: npt.NDArray[np.intp]
     positions: npt.NDArray[np.int64]
-    numbers: pa.Array
-    urls: pa.Array
     number_pos: npt.NDArray[np.intp]
     url_pos: npt.NDArray[np.intp]
 
@@ -439,10 +459,9 @@ class _Layout:
         return cls(
             n_records=len(counts),
             counts=counts,
+            starts=starts,
             row_record=np.repeat(np.arange(len(counts), dtype=np.intp), rows),
             positions=np.arange(n_rows, dtype=np.int64) - np.repeat(starts, rows),
-            numbers=pc.list_flatten(numbers),
-            urls=pc.list_flatten(urls),
             number_pos=_spread_positions(number_lengths, starts, n_rows),
             url_pos=_spread_positions(url_lengths, starts, n_rows),
         )
@@ -453,12 +472,14 @@ class _Layout:
             return None
         return pa.array(self.row_record)
 
-    def tracking_columns(self) -> dict[str, pa.Array]:
+    def tracking_columns(self, numbers: pa.Array, urls: pa.Array) -> dict[str, pa.Array]:
+        """``tracking_index``, ``tracking_number``, ``tracking_url`` from the flattened
+        lists."""
         no_tracking = np.repeat(self.counts == 0, np.maximum(self.counts, 1))
         return {
             "tracking_index": pa.array(self.positions, mask=no_tracking),
-            "tracking_number": self.numbers.take(_indices(self.number_pos)),
-            "tracking_url": self.urls.take(_indices(self.url_pos)),
+            "tracking_number": numbers.take(_indices(self.number_pos)),
+            "tracking_url": urls.take(_indices(self.url_pos)),
         }
 
 
@@ -483,14 +504,17 @@ def _spread_positions(
     return positions
 
 
-class _LazyIds:
-    """Ids read from the Arrow column only when an error message needs them."""
+class _RecordIds:
+    """A record's id, read from the ``id`` column (at the record's first row when ``starts``
+    is given) only when a message needs it."""
 
-    def __init__(self, ids: pa.Array) -> None:
+    def __init__(self, ids: pa.Array, starts: npt.NDArray[np.int64] | None) -> None:
         self._ids = ids
+        self._starts = starts
 
-    def __getitem__(self, i: int) -> Any:
-        return self._ids[i].as_py()
+    def __getitem__(self, record: int) -> Any:
+        row = record if self._starts is None else int(self._starts[record])
+        return self._ids[row].as_py()
 
 
 def items_frame(records: Records) -> pd.DataFrame:

@@ -135,7 +135,7 @@ def derive_carriers(
     codes = encoded.indices.fill_null(len(names) - 1).to_numpy()
     canonical_of_record = np.asarray(codes, dtype=np.intp)
     canonical_rows = canonical_of_record[row_record]
-    flat_codes = np.append(detect_carrier_codes(numbers), np.int16(-1))
+    flat_codes = np.append(_detect_once_per_number(numbers), np.int16(-1))
     detected = flat_codes[number_pos]  # position -1 (no number) picks the appended -1
 
     mismatch_table, template_table, template_list = _lookup_tables(names, table, templates)
@@ -157,6 +157,17 @@ def derive_carriers(
         mismatch,
         derived.take(pa.array(layout, mask=layout < 0)),
     )
+
+
+def _detect_once_per_number(numbers: pa.Array) -> npt.NDArray[np.int16]:
+    """:func:`~fulfillkit.tracking.detect_carrier_codes` run once per distinct number (a
+    number repeats when fulfillments share a shipment, or pages overlap)."""
+    encoded = pc.dictionary_encode(numbers)
+    if len(encoded.dictionary) == len(numbers):
+        return detect_carrier_codes(numbers)
+    codes = np.append(detect_carrier_codes(encoded.dictionary), np.int16(-1))
+    indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.intp)
+    return codes[indices]
 
 
 def _lookup_tables(
