@@ -446,7 +446,7 @@ def detect_carrier_codes(values: Sequence[Any]) -> npt.NDArray[np.int16]:
         array = pc.if_else(clean, array, "")
     lengths = np.asarray(pc.binary_length(array).to_numpy(zero_copy_only=False))
     is_digits = pc.fill_null(pc.ascii_is_decimal(array), False).to_numpy(zero_copy_only=False)
-    padded = pc.utf8_lpad(array, _WIDTH, "0").cast(pa.binary())
+    padded = pc.ascii_lpad(array, _WIDTH, "0").cast(pa.binary())  # ASCII by now
     data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)
     start = int(np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset])
     chars = data[start : start + n * _WIDTH].reshape(n, _WIDTH)

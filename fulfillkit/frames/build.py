@@ -423,10 +423,7 @@ def _items_column(items: list[Any], rows: pa.Array | None, text: pa.DataType) ->
     kinds = set(map(type, items))
     if not kinds <= {dict, type(None)} or any(items):
         return _take(json_column(items), rows, text)
-    if type(None) in kinds:
-        present = pa.array(items, type=pa.struct([])).is_valid()
-    else:
-        present = pa.array(np.ones(len(items), dtype=np.bool_))
+    present = pa.array([v is not None for v in items], type=pa.bool_())
     present = _take(present, rows, text)
     return pc.if_else(present, pa.scalar("{}", text), pa.scalar(None, text))
 
