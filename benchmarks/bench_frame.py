@@ -1,6 +1,6 @@
 """How fast is ``fk.to_frame`` next to the plain pandas way, on realistic sandbox records?
 
-    python benchmarks/bench_frame.py [--n 100000] [--repeats 3] [--seed 0]
+    python benchmarks/bench_frame.py [--n 100000] [--repeats 3] [--seed 0] [--no-arrow]
 
 The records are ``make_dataset(n).fulfillments`` written to JSON and parsed back, so each
 run starts from plain dicts exactly as the API's JSON gives them (``remote_data``
@@ -12,12 +12,18 @@ included). Two ways to get one row per (fulfillment, tracking position):
   *without* ``remote_data`` (stripped before the clock starts), or ``json_normalize`` would
   flatten all of Shopify's payload and lose by even more.
 
-Each run is a fresh subprocess (runs alternate between the two), so peak memory
+and two ways to get the same rows as an Arrow table:
+
+* ``to_arrow``: ``fk.to_arrow(records)`` (the table ``to_frame`` converts);
+* ``pyarrow``: ``pa.Table.from_pylist`` (type inference over every record, same records
+  as ``pandas``), then the same pad-and-explode of the tracking lists with Arrow kernels.
+
+Each run is a fresh subprocess (runs alternate between the approaches), so peak memory
 (Linux ``VmHWM``, the larger of the peak while loading the JSON and the peak of the timed
 call; not ``ru_maxrss``, which a child inherits from its parent across ``exec``) is per
 approach, and so is the growth of the resident set during the timed call alone (Linux
 ``VmHWM`` after a reset). Loading and a small warm-up call (lazy imports, first-use
-setup) are not timed. The table shows the median time and the ratio of medians.
+setup) are not timed. The tables show the median time and the ratio of medians.
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ from _common import reset_peak_rss, rss_kb
 
 APPROACHES = ("fulfillkit", "pandas")
 ARROW_APPROACHES = ("to_arrow", "pyarrow")
+MODEL_APPROACHES = ("models",)
+"""``to_frame`` of :class:`~fulfillkit.models.Fulfillment` objects (as ``get_many`` gives
+them; validated before the clock starts): a worker only, for ``run.py`` and profiling."""
 
 
 def pandas_way(records: list[dict[str, Any]]) -> Any:
@@ -87,8 +96,14 @@ def pyarrow_way(records: list[dict[str, Any]]) -> Any:
 
 def worker(approach: str, data: Path) -> dict[str, Any]:
     """One timed run in this (fresh) process."""
-    records: list[dict[str, Any]] = json.loads(data.read_bytes())
-    if approach in ("pandas", "pyarrow"):
+    records: list[Any] = json.loads(data.read_bytes())
+    if approach == "models":
+        from fulfillkit.frames import to_frame
+        from fulfillkit.models import FULFILLMENT_ADAPTER
+
+        records = [FULFILLMENT_ADAPTER.validate_python(r) for r in records]
+        run = to_frame
+    elif approach in ("pandas", "pyarrow"):
         records = [{k: v for k, v in r.items() if k != "remote_data"} for r in records]
         run = pandas_way if approach == "pandas" else pyarrow_way
     elif approach == "to_arrow":
@@ -139,12 +154,35 @@ def _growth(runs: list[dict[str, Any]]) -> str:
     return f"{max(grown):.0f}" if grown else "n/a"
 
 
+def _table(title: str, runs: dict[str, list[dict[str, Any]]], base: str) -> str:
+    """One block of the printed table: per approach, times, memory, and the time ratio
+    ``base / approach`` (how many times faster than ``base``)."""
+    median = {a: statistics.median(r["seconds"] for r in rs) for a, rs in runs.items()}
+    lines = [
+        title,
+        f"{'approach':<12}{'median s':>10}{'min s':>9}{'ratio':>8}{'peak MB':>10}"
+        f"{'growth MB':>11}{'columns':>9}",
+    ]
+    for approach, rs in runs.items():
+        lines.append(
+            f"{approach:<12}{median[approach]:>10.3f}{min(r['seconds'] for r in rs):>9.3f}"
+            f"{median[base] / median[approach]:>7.2f}x{max(r['peak_mb'] for r in rs):>10.0f}"
+            f"{_growth(rs):>11}{rs[0]['columns']:>9}"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="fulfillments (default 100000)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per approach (default 3)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--worker", choices=APPROACHES + ARROW_APPROACHES, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-arrow", action="store_true", help="skip to_arrow vs pyarrow.Table.from_pylist"
+    )
+    parser.add_argument(
+        "--worker", choices=APPROACHES + ARROW_APPROACHES + MODEL_APPROACHES, help=argparse.SUPPRESS
+    )
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -155,43 +193,36 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from fulfillkit.sandbox import make_dataset
 
+    approaches = APPROACHES + (() if args.no_arrow else ARROW_APPROACHES)
     print(f"generating {args.n:,} sandbox fulfillments (seed {args.seed})...", flush=True)
     records = make_dataset(args.n, seed=args.seed).fulfillments
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "records.json"
         data.write_text(json.dumps(records), encoding="utf-8")
         del records
-        runs: dict[str, list[dict[str, Any]]] = {a: [] for a in APPROACHES}
+        runs: dict[str, list[dict[str, Any]]] = {a: [] for a in approaches}
         for i in range(args.repeats):
-            order = APPROACHES if i % 2 == 0 else APPROACHES[::-1]
+            order = approaches if i % 2 == 0 else approaches[::-1]
             for approach in order:
                 result = run_worker(approach, data)
                 runs[approach].append(result)
                 print(f"  run {i + 1} {approach:<10} {result['seconds']:.3f} s", flush=True)
 
-    rows = {a: {r["rows"] for r in runs[a]} for a in APPROACHES}
-    if rows["fulfillkit"] != rows["pandas"]:
+    rows = {a: {r["rows"] for r in runs[a]} for a in approaches}
+    if len({frozenset(r) for r in rows.values()}) != 1:
         print(f"row counts differ: {rows}", file=sys.stderr)
         return 1
-    median = {a: statistics.median(r["seconds"] for r in runs[a]) for a in APPROACHES}
     print()
     print(
         f"{args.n:,} fulfillments -> {rows['fulfillkit'].pop():,} rows, median of "
         f"{args.repeats} runs each, one process per run (python {sys.version.split()[0]})"
     )
-    print(
-        f"{'approach':<12}{'median s':>10}{'min s':>9}{'peak MB':>10}{'growth MB':>11}"
-        f"{'columns':>9}"
-    )
-    for approach in APPROACHES:
-        rs = runs[approach]
-        print(
-            f"{approach:<12}{median[approach]:>10.3f}{min(r['seconds'] for r in rs):>9.3f}"
-            f"{max(r['peak_mb'] for r in rs):>10.0f}{_growth(rs):>11}"
-            f"{rs[0]['columns']:>9}"
-        )
-    ratio = median["pandas"] / median["fulfillkit"]
-    print(f"\nfulfillkit is {ratio:.1f}x faster than the pandas way (median time ratio)")
+    frame_runs = {a: runs[a] for a in APPROACHES}
+    print(_table("DataFrame (ratio: pandas way / this)", frame_runs, "pandas"))
+    if not args.no_arrow:
+        arrow_runs = {a: runs[a] for a in ARROW_APPROACHES}
+        print()
+        print(_table("Arrow table (ratio: pyarrow way / this)", arrow_runs, "pyarrow"))
     return 0
 
 
