@@ -94,6 +94,39 @@ def quickstart() -> nbformat.NotebookNode:
             'print(parquet.resolve(), csv.resolve(), sep="\\n")'
         ),
         new_markdown_cell(
+            "## Arrow, Polars and DuckDB\n\n`batch.to_arrow()` is the Arrow table that "
+            "`to_frame()` converts: same columns, same rows. Polars and DuckDB read it "
+            "without a copy. Each of the two cells runs where its optional extra is "
+            "installed (`pip install 'fulfillkit[polars]'`, `'fulfillkit[duckdb]'`) and "
+            "says so otherwise."
+        ),
+        new_code_cell(
+            "import importlib.util\n\n"
+            "tbl = batch.to_arrow()\n"
+            'print(tbl.num_rows, "rows,", tbl.num_columns, "columns")\n'
+            'tbl.schema.field("created_at")'
+        ),
+        new_code_cell(
+            'if importlib.util.find_spec("polars"):\n'
+            '    columns = ["id", "tracking_number", "carrier_canonical", "created_at"]\n'
+            "    shown = batch.to_polars().select(columns).head()\n"
+            "else:\n"
+            "    shown = \"polars is not installed: pip install 'fulfillkit[polars]'\"\n"
+            "shown"
+        ),
+        new_code_cell(
+            'if importlib.util.find_spec("duckdb"):\n'
+            "    import duckdb\n\n"
+            "    shown = duckdb.sql(\n"
+            '        "select carrier_canonical, count(distinct id) as fulfillments, "\n'
+            '        "count(tracking_number) as numbers from tbl "\n'
+            '        "group by carrier_canonical order by fulfillments desc, carrier_canonical"\n'
+            "    ).df()\n"
+            "else:\n"
+            "    shown = \"duckdb is not installed: pip install 'fulfillkit[duckdb]'\"\n"
+            "shown"
+        ),
+        new_markdown_cell(
             "## The whole connection\n\n`client.list()` walks the list endpoint page by "
             "page (cursor pagination, deduplicated by id, paced by the rate-limit headers). "
             "Under Panora's 100 requests per minute that is a few requests where fetching by "
