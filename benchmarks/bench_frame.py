@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,7 @@ def pyarrow_way(records: list[dict[str, Any]]) -> Any:
 def worker(approach: str, data: Path) -> dict[str, Any]:
     """One timed run in this (fresh) process."""
     records: list[Any] = json.loads(data.read_bytes())
+    run: Callable[[list[Any]], Any]
     if approach == "models":
         from fulfillkit.frames import to_frame
         from fulfillkit.models import FULFILLMENT_ADAPTER
