@@ -6,11 +6,16 @@ tracking position)*; :func:`to_frame` is that table in pandas, with the fixed dt
 of :mod:`fulfillkit.frames.schema`; :func:`items_frame` gives one row per line item.
 
 The records are read by Arrow itself: one conversion of the records into a struct array
-(the scalar fields and the two tracking lists), then the explode is done on the lists'
+(the scalar fields, the two tracking lists, the timestamps and Panora's flat text
+``field_mappings`` as a ``map<string, string>``), then the explode is done on the lists'
 offsets (``list_flatten`` and a ``take``), timestamps are one ``cast``, the derived columns
-are computed on codes. Python still touches each record for what has no kernel: JSON text
-of ``items`` / ``remote_data`` (``{}``, the usual ``items``, costs nothing) and a type check
-of the tracking lists (Arrow would read a bare string as a list of characters).
+are computed on codes, and each per-record array is dropped once laid out on the rows.
+Python still touches each record for what has no kernel: ``items`` (one ``itemgetter``
+pass; ``{}``, the usual value, is a constant column with no JSON encoding), ``remote_data``
+when asked for, and the records whose tracking list came out empty or all single
+characters (Arrow reads a bare string as the list of its characters: only those can hide
+one). Anything else (numbers as tracking numbers, nested field mappings, mixed kinds of
+timestamps) falls back to a field-by-field read with the same result.
 
 Example:
     >>> df = to_frame([{"id": "f1", "carrier": "Acme", "tracking_numbers": ["1Z1", "1Z2"],
