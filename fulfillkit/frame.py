@@ -60,16 +60,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._errors import FulfillkitError
-from .carriers import DEFAULT_CARRIERS, OTHER, CarrierTable
-from .models import Fulfillment
-from .tracking import (
+from fulfillkit.carriers import (
     CARRIER_NAMES,
     COMPATIBLE,
+    DEFAULT_CARRIERS,
+    OTHER,
     TRACKING_URL_TEMPLATES,
+    CarrierTable,
     detect_carrier_codes,
     format_tracking_url,
 )
+
+from ._errors import FulfillkitError
+from .models import Fulfillment
 
 __all__ = [
     "BOOLEAN",

@@ -1,9 +1,13 @@
-"""The carrier behind a tracking number, from its format and check digit; tracking URLs.
+"""The carrier behind a tracking number, from its format and check digit.
 
 Merchants often leave Shopify's carrier blank or type ``"Other"``, but the tracking number
-itself says a lot: most carriers publish a format with a check digit. :func:`detect_carrier`
-reads one number, :func:`detect_carriers` a whole column (vectorised with numpy: about
-10 ms for 100,000 numbers), and :func:`tracking_url` builds a carrier's tracking page URL.
+itself says a lot: most carriers publish a format with a check digit.
+:func:`detect_carrier_codes` is the one implementation of every rule below: cleaning and
+shape checks in Arrow, check digits as numpy arithmetic on a matrix of digits, one rule at
+a time, no Python per number. Everything else calls it: :func:`detect_carriers` (a column),
+:func:`detect_carrier` and the ``is_valid_*`` validators (a batch of one), and the
+``*_check_digit`` functions (the same numpy kernels, on one row) that the sandbox uses to
+make valid numbers.
 
 Before checking, a number is *cleaned*: it must be ASCII; spaces, tabs and hyphens are
 removed and letters upper-cased (``"1z 999 aa1 0123456784"`` is read as
@@ -63,33 +67,31 @@ Example:
     ('UPS', None)
     >>> detect_carrier("RR 123 456 785 GB"), detect_carrier("9400 1112 0108 0805 4830 16")
     ('Royal Mail', 'USPS')
-    >>> tracking_url("UPS", "1Z999AA10123456784")
-    'https://www.ups.com/track?tracknum=1Z999AA10123456784'
+    >>> is_valid_s10("RB123456785CV"), detect_carrier("RB123456785CV")  # no operator known
+    (True, None)
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
-if TYPE_CHECKING:  # numpy, pandas and pyarrow load only when a column is detected
+if TYPE_CHECKING:  # numpy, pandas and pyarrow load only when a number is checked
     import numpy as np
     import numpy.typing as npt
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = [
     "CARRIER_NAMES",
     "COMPATIBLE",
     "S10_OPERATORS",
-    "TRACKING_URL_TEMPLATES",
     "detect_carrier",
     "detect_carrier_codes",
     "detect_carriers",
     "dhl_express_check_digit",
     "fedex_check_digit",
-    "format_tracking_url",
     "gs1_check_digit",
     "is_valid_dhl_express",
     "is_valid_fedex",
@@ -98,7 +100,6 @@ __all__ = [
     "is_valid_ups",
     "is_valid_usps_impb",
     "s10_check_digit",
-    "tracking_url",
     "ups_check_digit",
 ]
 
@@ -149,32 +150,107 @@ number is what FedEx SmartPost, UPS Mail Innovations and DHL eCommerce hand to U
 Parcelforce (Royal Mail Group) and DHL Paket (Deutsche Post DHL) ship international parcels
 under their postal operator's S10 numbers."""
 
-TRACKING_URL_TEMPLATES: Final[Mapping[str, str]] = {
-    "UPS": "https://www.ups.com/track?tracknum={}",
-    "USPS": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
-    "FedEx": "https://www.fedex.com/fedextrack/?trknbr={}",
-    "DHL": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
-    "Royal Mail": "https://www.royalmail.com/track-your-item#/tracking-results/{}",
-    "Parcelforce": "https://www.parcelforce.com/track-trace?trackNumber={}",
-    "Canada Post": "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={}",
-    "La Poste": "https://www.laposte.fr/outils/suivre-vos-envois?code={}",
-    "Australia Post": "https://auspost.com.au/mypost/track/details/{}",
-    "Deutsche Post": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={}",
-}
-"""Canonical carrier -> tracking page, ``{}`` standing for the URL-encoded number."""
 
-_SEPARATORS: Final = re.compile(r"[ \t\n\r\f\v-]+")
-_ALNUM: Final = re.compile(r"[0-9A-Z]+")
+class _Format(IntEnum):
+    """The published format a cleaned number satisfied: its shape and its check digit."""
+
+    UPS = 0
+    S10 = 1  # the carrier is the operator of the country (S10_OPERATORS)
+    DHL_EXPRESS = 2
+    FEDEX_EXPRESS = 3
+    FEDEX_GROUND = 4
+    FEDEX_SSCC = 5
+    USPS_20 = 6
+    FEDEX_SMARTPOST = 7
+    FEDEX_GROUND_96 = 8
+    USPS_IMPB = 9
+    USPS_IMPB_ROUTED = 10  # "420" + ZIP + IMpb
+    FEDEX_EXPRESS_34 = 11
+
+
+_FORMAT_CARRIER: Final[Mapping[_Format, str]] = {
+    _Format.UPS: "UPS",
+    _Format.DHL_EXPRESS: "DHL",
+    _Format.FEDEX_EXPRESS: "FedEx",
+    _Format.FEDEX_GROUND: "FedEx",
+    _Format.FEDEX_SSCC: "FedEx",
+    _Format.USPS_20: "USPS",
+    _Format.FEDEX_SMARTPOST: "FedEx",
+    _Format.FEDEX_GROUND_96: "FedEx",
+    _Format.USPS_IMPB: "USPS",
+    _Format.USPS_IMPB_ROUTED: "USPS",
+    _Format.FEDEX_EXPRESS_34: "FedEx",
+}
+_USPS_FORMATS: Final = frozenset(f for f, name in _FORMAT_CARRIER.items() if name == "USPS")
+_FEDEX_FORMATS: Final = frozenset(f for f, name in _FORMAT_CARRIER.items() if name == "FedEx")
+
+_CODE: Final = {name: code for code, name in enumerate(CARRIER_NAMES)}
+_FORMAT_CODES: Final = (*(_CODE.get(_FORMAT_CARRIER.get(f, ""), -1) for f in _Format), -1)
+"""Carrier code per format (the S10 one is set by country), and -1 for "no format"."""
+_S10_CODES: Final = {ord(c[0]) * 256 + ord(c[1]): _CODE[name] for c, name in S10_OPERATORS.items()}
 _FEDEX_EXPRESS_WEIGHTS: Final = (3, 1, 7) * 3 + (3, 1)  # 11 digits
 _FEDEX_34_WEIGHTS: Final = (1, 7, 3) * 4 + (1,)  # 13 digits
 _S10_WEIGHTS: Final = (8, 6, 4, 2, 3, 5, 9, 7)
-_IMPB_PREFIXES: Final = frozenset({"91", "92", "93", "94", "95"})
-_CODE: Final = {name: code for code, name in enumerate(CARRIER_NAMES)}
 _WIDTH: Final = 34  # the longest format
-_CLEAN_SHAPE: Final = r"^[0-9A-Z]{10,34}$"
+_SEPARATORS: Final = r"[\t\n\v\f\r -]+"  # what cleaning removes (RE2 syntax)
+_SHORTEST: Final = 10  # the shortest format
+_ZERO: Final = 48  # ord("0")
 
 
-# --- check digits ---------------------------------------------------------------------------
+# --- check digits: numpy kernels, one row per number -----------------------------------------
+
+
+def _ups_check(chars: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """UPS over the ASCII codes of the 15 characters after ``1Z``: digits as is, letters as
+    ``(ord - 3) % 10``, every second one doubled, check = ``(10 - sum % 10) % 10``."""
+    import numpy as np
+
+    values = np.where(chars <= ord("9"), chars - _ZERO, (chars - 3) % 10)
+    weights = np.resize(np.array([1, 2], dtype=np.int32), chars.shape[1])
+    return np.asarray((10 - (values * weights).sum(axis=1) % 10) % 10, dtype=np.int32)
+
+
+def _gs1_check(digits: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """GS1 / USPS IMpb mod 10 over digit values: weights 3, 1, 3, ... from the right end."""
+    import numpy as np
+
+    weights = np.where(np.arange(digits.shape[1])[::-1] % 2 == 0, 3, 1)
+    return np.asarray((10 - (digits * weights).sum(axis=1) % 10) % 10, dtype=np.int32)
+
+
+def _fedex_check(digits: npt.NDArray[np.int32], weights: Sequence[int]) -> npt.NDArray[np.int32]:
+    """FedEx: sum of digits times ``weights``, mod 11, mod 10."""
+    import numpy as np
+
+    return np.asarray((digits * np.array(weights)).sum(axis=1) % 11 % 10, dtype=np.int32)
+
+
+def _mod7_check(digits: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """DHL Express: the digits read as one number, mod 7 (Horner's rule, so any length)."""
+    import numpy as np
+
+    rest = np.zeros(len(digits), dtype=np.int32)
+    for column in digits.T:
+        rest = (rest * 10 + column) % 7
+    return rest
+
+
+def _s10_check(digits: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """UPU S10: 8 digits weighted 8,6,4,2,3,5,9,7; ``11 - sum % 11``, 10 -> 0, 11 -> 5."""
+    import numpy as np
+
+    check = 11 - (digits * np.array(_S10_WEIGHTS)).sum(axis=1) % 11
+    return np.asarray(np.where(check == 10, 0, np.where(check == 11, 5, check)), dtype=np.int32)
+
+
+def _one_row(text: str, *, digits: bool) -> npt.NDArray[np.int32]:
+    """``text`` as a one-row matrix of ASCII codes (or of digit values, when ``digits``)."""
+    import numpy as np
+
+    if not text.isascii() or not (text.isdigit() if digits else text.isalnum()):
+        raise ValueError(f"not {'digits' if digits else 'letters and digits'}: {text!r}")
+    row = np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int32).reshape(1, -1)
+    return row - _ZERO if digits else row
 
 
 def ups_check_digit(body: str) -> int:
@@ -185,11 +261,7 @@ def ups_check_digit(body: str) -> int:
         >>> ups_check_digit("999AA1012345678")
         4
     """
-    total = 0
-    for position, char in enumerate(body):
-        value = int(char) if char.isdigit() else (ord(char) - 3) % 10
-        total += value * 2 if position % 2 else value
-    return (10 - total % 10) % 10
+    return int(_ups_check(_one_row(body, digits=False))[0])
 
 
 def gs1_check_digit(body: str) -> int:
@@ -199,8 +271,7 @@ def gs1_check_digit(body: str) -> int:
         >>> gs1_check_digit("940011120108080548301")
         6
     """
-    total = sum(int(c) * (1 if i % 2 else 3) for i, c in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
+    return int(_gs1_check(_one_row(body, digits=True))[0])
 
 
 def fedex_check_digit(body: str, weights: Sequence[int] = _FEDEX_EXPRESS_WEIGHTS) -> int:
@@ -211,7 +282,9 @@ def fedex_check_digit(body: str, weights: Sequence[int] = _FEDEX_EXPRESS_WEIGHTS
         >>> fedex_check_digit("98657878885")
         5
     """
-    return sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11 % 10
+    if len(body) != len(weights):
+        raise ValueError(f"{len(body)} digits for {len(weights)} weights")
+    return int(_fedex_check(_one_row(body, digits=True), weights)[0])
 
 
 def dhl_express_check_digit(body: str) -> int:
@@ -221,7 +294,7 @@ def dhl_express_check_digit(body: str) -> int:
         >>> dhl_express_check_digit("331881002")
         5
     """
-    return int(body) % 7
+    return int(_mod7_check(_one_row(body, digits=True))[0])
 
 
 def s10_check_digit(serial: str) -> int:
@@ -232,120 +305,205 @@ def s10_check_digit(serial: str) -> int:
         >>> s10_check_digit("12345678")
         5
     """
-    check = 11 - sum(int(c) * w for c, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
-    return {10: 0, 11: 5}.get(check, check)
+    if len(serial) != len(_S10_WEIGHTS):
+        raise ValueError(f"an S10 serial has {len(_S10_WEIGHTS)} digits: {serial!r}")
+    return int(_s10_check(_one_row(serial, digits=True))[0])
 
 
-# --- validators (one number, already clean) -------------------------------------------------
+# --- the one detector ------------------------------------------------------------------------
 
 
-def _clean(number: Any) -> str | None:
-    """ASCII text without spaces, tabs or hyphens, upper-cased; ``None`` if not possible."""
-    if type(number) is int:  # a number sent as a JSON number: its text, as in the frame
-        number = str(number)
-    if not isinstance(number, str) or not number.isascii():
-        return None
-    text = _SEPARATORS.sub("", number).upper()
-    return text if _ALNUM.fullmatch(text) else None
-
-
-def is_valid_ups(number: str) -> bool:
-    """An 18-character ``1Z`` number with the right check digit.
+def detect_carrier_codes(values: Sequence[Any]) -> npt.NDArray[np.int16]:
+    """Per value, an index into :data:`CARRIER_NAMES`, ``-1`` when nothing is detected:
+    the one implementation of the rules in the module docstring, for a whole column.
 
     Example:
-        >>> is_valid_ups("1Z999AA10123456784"), is_valid_ups("1Z999AA10123456783")
-        (True, False)
+        >>> codes = detect_carrier_codes(["1Z999AA10123456784", None, "x"])
+        >>> codes.tolist(), CARRIER_NAMES[codes[0]]
+        ([0, -1, -1], 'UPS')
     """
-    text = _clean(number)
-    return (
-        text is not None
-        and len(text) == 18
-        and text.startswith("1Z")
-        and text[17].isdigit()
-        and ups_check_digit(text[2:17]) == int(text[17])
-    )
+    return _classify(values)[1]
 
 
-def _gs1_ok(digits: str) -> bool:
-    return gs1_check_digit(digits[:-1]) == int(digits[-1])
+def _classify(values: Sequence[Any]) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int16]]:
+    """Per value, the :class:`_Format` it satisfies and the carrier code (``-1``: none)."""
+    import numpy as np
+
+    chars, lengths, digit_rows = _clean_matrix(values)
+    formats = _formats(chars, lengths, digit_rows)
+    carriers = np.array(_FORMAT_CODES, dtype=np.int16)[formats]  # formats[i] -1 -> the -1 last
+    s10 = np.flatnonzero(formats == _Format.S10)
+    if len(s10):
+        country = chars[s10, -2].astype(np.int32) * 256 + chars[s10, -1]
+        for key, code in _S10_CODES.items():
+            carriers[s10[country == key]] = code
+    return formats, carriers
 
 
-def is_valid_usps_impb(number: str) -> bool:
-    """A USPS number: 20 digits, or an IMpb of 22 / 26 digits starting ``91``-``95`` (30 / 34
-    with a ``420`` + ZIP routing prefix), with a right GS1 mod 10 check digit.
+def _as_strings(values: Sequence[Any]) -> pa.StringArray:
+    """Strings as they are, an ``int`` as its text (a number sent as a JSON number), anything
+    else (bytes, floats, None, NA) as null."""
+    import pyarrow as pa
 
-    Example:
-        >>> is_valid_usps_impb("9400 1112 0108 0805 4830 16"), is_valid_usps_impb("9400")
-        (True, False)
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ints or other objects among strings
+        array = None
+    if array is None or not (
+        pa.types.is_string(array.type)
+        or pa.types.is_large_string(array.type)
+        or pa.types.is_null(array.type)
+    ):
+        array = pa.array(
+            [v if isinstance(v, str) else str(v) if type(v) is int else None for v in values],
+            type=pa.string(),
+        )
+    return array.cast(pa.string())
+
+
+def _clean_matrix(
+    values: Sequence[Any],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Clean every value (ASCII only; spaces, tabs and hyphens removed; upper case) and
+    right-align the ones some rule may accept in a ``len(values) x 34`` matrix of ASCII
+    codes, ``"0"``-padded on the left. Also each cleaned length (0 for the rest) and
+    whether it is all digits."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(values)
+    if n == 0:
+        return np.zeros((0, _WIDTH), np.uint8), np.zeros(0, np.int64), np.zeros(0, bool)
+    array = _as_strings(values)
+    # Cleaned text that is ASCII letters and digits was ASCII all along: separators are
+    # ASCII, and ascii_upper leaves other characters as they are.
+    cleaned = pc.ascii_upper(pc.replace_substring_regex(array, _SEPARATORS, ""))
+    sizes = pc.fill_null(pc.binary_length(cleaned), 0).to_numpy(zero_copy_only=False)
+    keep = pc.fill_null(pc.ascii_is_alnum(cleaned), False).to_numpy(zero_copy_only=False)
+    keep &= (sizes >= _SHORTEST) & (sizes <= _WIDTH)
+    cleaned = pc.if_else(keep, cleaned, "")  # what no rule accepts is blanked
+    lengths = np.asarray(np.where(keep, sizes, 0), dtype=np.int64)
+    padded = pc.utf8_lpad(cleaned, _WIDTH, "0").cast(pa.binary())
+    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)
+    start = int(np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset])
+    chars = data[start : start + n * _WIDTH].reshape(n, _WIDTH)
+    digit_rows = np.asarray((chars <= ord("9")).all(axis=1), dtype=bool)  # "0" pads too
+    return chars, lengths, digit_rows
+
+
+def _formats(
+    chars: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64], digit_rows: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int8]:
+    """The :class:`_Format` of each right-aligned number (one per row), ``-1`` for none.
+
+    Rows are grouped by length, so each rule does arithmetic on its own rows only (and the
+    rules of absent lengths not at all); a row takes the first format that accepts it.
     """
-    text = _clean(number)
-    return text is not None and text.isdigit() and _detect_clean(text) == "USPS"
+    import numpy as np
+
+    out = np.full(len(chars), -1, dtype=np.int8)
+    for size in np.unique(lengths).tolist():
+        rule = _RULES.get(size)
+        if rule is None:
+            continue
+        letters_too = size in _ALNUM_SIZES
+        idx = np.flatnonzero((lengths == size) & (True if letters_too else digit_rows))
+        block = chars[idx, _WIDTH - size :].astype(np.int32)
+        for valid, fmt in rule(block if letters_too else block - _ZERO):
+            chosen = idx[np.asarray(valid, dtype=bool)]
+            out[chosen[out[chosen] < 0]] = fmt
+    return out
 
 
-def is_valid_fedex_express(number: str) -> bool:
-    """A 12-digit FedEx Express number with the right check digit.
-
-    Example:
-        >>> is_valid_fedex_express("986578788855"), is_valid_fedex_express("996578788855")
-        (True, False)
-    """
-    text = _clean(number)
-    return (
-        text is not None
-        and len(text) == 12
-        and text.isdigit()
-        and fedex_check_digit(text[:11]) == int(text[11])
-    )
+# Each rule takes the rows of one length (ASCII codes for 13 and 18, digit values for the
+# rest) and gives (accepted rows, format) pairs, in the order they are tried.
+Rows = Any  # a numpy int32 matrix, one number per row
+Rule = Callable[[Rows], list[tuple[Rows, _Format]]]
 
 
-def is_valid_fedex(number: str) -> bool:
-    """Any FedEx format: Express 12 / 34, Ground 15 / 22 (``96``) / GSN 34, SSCC 20 (``00``),
-    SmartPost 20.
-
-    Example:
-        >>> is_valid_fedex("041441760228964"), is_valid_fedex("041441760228965")
-        (True, False)
-    """
-    text = _clean(number)
-    return text is not None and _detect_clean(text) == "FedEx"
+def _gs1_ok(d: Rows) -> Rows:
+    return _gs1_check(d[:, :-1]) == d[:, -1]
 
 
-def is_valid_dhl_express(number: str) -> bool:
-    """A 10-digit DHL Express waybill number whose last digit is the first nine mod 7.
-
-    Example:
-        >>> is_valid_dhl_express("3318810025"), is_valid_dhl_express("3318810024")
-        (True, False)
-    """
-    text = _clean(number)
-    return (
-        text is not None
-        and len(text) == 10
-        and text.isdigit()
-        and dhl_express_check_digit(text[:9]) == int(text[9])
-    )
+def _starts(d: Rows, *values: int) -> Rows:
+    head = d[:, 0] == values[0]
+    for column, value in enumerate(values[1:], start=1):
+        head &= d[:, column] == value
+    return head
 
 
-def is_valid_s10(number: str) -> bool:
-    """A UPU S10 identifier (``AA12345678CCC`` shape) with the right check digit, whatever
-    its country.
-
-    Example:
-        >>> is_valid_s10("RR123456785GB"), is_valid_s10("RR123456784GB")
-        (True, False)
-    """
-    text = _clean(number)
-    return (
-        text is not None
-        and len(text) == 13
-        and text[:2].isalpha()
-        and text[11:].isalpha()
-        and text[2:11].isdigit()
-        and s10_check_digit(text[2:10]) == int(text[10])
-    )
+def _is_impb(d: Rows) -> Rows:
+    """An IMpb starts 91..95 and has a GS1 check digit."""
+    return (d[:, 0] == 9) & (d[:, 1] >= 1) & (d[:, 1] <= 5) & _gs1_ok(d)
 
 
-# --- detection -------------------------------------------------------------------------------
+def _ups_rule(c: Rows) -> list[tuple[Rows, _Format]]:
+    """``1Z`` + 15 letters or digits + a check digit."""
+    check_ok = (c[:, 17] <= ord("9")) & (_ups_check(c[:, 2:17]) == c[:, 17] - _ZERO)
+    return [(_starts(c, ord("1"), ord("Z")) & check_ok, _Format.UPS)]
+
+
+def _s10_rule(c: Rows) -> list[tuple[Rows, _Format]]:
+    """2 letters, 8 digits, a check digit, 2 letters (the country)."""
+    letters = (c[:, [0, 1, 11, 12]] >= ord("A")).all(axis=1)
+    numbers = (c[:, 2:11] <= ord("9")).all(axis=1)
+    check_ok = _s10_check(c[:, 2:10] - _ZERO) == c[:, 10] - _ZERO
+    return [(letters & numbers & check_ok, _Format.S10)]
+
+
+def _twenty_rule(d: Rows) -> list[tuple[Rows, _Format]]:
+    """SSCC (``00``) for FedEx, else USPS, else FedEx SmartPost (GS1 over ``92`` + number)."""
+    import numpy as np
+
+    sscc = _starts(d, 0, 0)
+    smartpost = np.hstack([np.tile(np.array([9, 2], np.int32), (len(d), 1)), d])
+    return [
+        (sscc & _gs1_ok(d), _Format.FEDEX_SSCC),
+        (~sscc & _gs1_ok(d), _Format.USPS_20),
+        (~sscc & _gs1_ok(smartpost), _Format.FEDEX_SMARTPOST),
+    ]
+
+
+def _routed_impb(d: Rows) -> Rows:
+    """``420`` + ZIP + an IMpb in the last 22 digits."""
+    return _starts(d, 4, 2, 0) & _is_impb(d[:, -22:])
+
+
+_ALNUM_SIZES: Final = frozenset({13, 18})
+_RULES: Final[Mapping[int, Rule]] = {
+    18: _ups_rule,
+    13: _s10_rule,
+    10: lambda d: [(_mod7_check(d[:, :9]) == d[:, 9], _Format.DHL_EXPRESS)],
+    12: lambda d: [
+        (_fedex_check(d[:, :11], _FEDEX_EXPRESS_WEIGHTS) == d[:, 11], _Format.FEDEX_EXPRESS)
+    ],
+    15: lambda d: [(_gs1_ok(d), _Format.FEDEX_GROUND)],
+    20: _twenty_rule,
+    22: lambda d: [
+        (_starts(d, 9, 6) & _gs1_ok(d[:, 7:]), _Format.FEDEX_GROUND_96),
+        (_is_impb(d), _Format.USPS_IMPB),
+    ],
+    26: lambda d: [(_is_impb(d), _Format.USPS_IMPB)],
+    30: lambda d: [(_routed_impb(d), _Format.USPS_IMPB_ROUTED)],
+    34: lambda d: [
+        (_routed_impb(d), _Format.USPS_IMPB_ROUTED),
+        (
+            (_starts(d, 1, 0, 0) | _starts(d, 9, 6))
+            & (_fedex_check(d[:, 20:33], _FEDEX_34_WEIGHTS) == d[:, 33]),
+            _Format.FEDEX_EXPRESS_34,
+        ),
+    ],
+}
+"""Cleaned length -> its rule: the table of the module docstring, as code."""
+
+
+# --- the scalar API: a batch of one -----------------------------------------------------------
+
+
+def _format_of(number: Any) -> _Format | None:
+    found = int(_classify([number])[0][0])
+    return None if found < 0 else _Format(found)
 
 
 def detect_carrier(number: Any) -> str | None:
@@ -357,198 +515,71 @@ def detect_carrier(number: Any) -> str | None:
         >>> [detect_carrier(n) for n in ["986578788855", "3318810025", "hello", None]]
         ['FedEx', 'DHL', None, None]
     """
-    text = _clean(number)
-    return None if text is None else _detect_clean(text)
+    code = int(detect_carrier_codes([number])[0])
+    return None if code < 0 else CARRIER_NAMES[code]
 
 
-def _detect_clean(text: str) -> str | None:
-    size = len(text)
-    if size == 18:
-        if text.startswith("1Z") and text[17].isdigit():
-            return "UPS" if ups_check_digit(text[2:17]) == int(text[17]) else None
-        return None
-    if size == 13:
-        if is_valid_s10(text):
-            return S10_OPERATORS.get(text[11:])
-        return None
-    if not text.isdigit():
-        return None
-    if size == 10:
-        return "DHL" if dhl_express_check_digit(text[:9]) == int(text[9]) else None
-    if size == 12:
-        return "FedEx" if fedex_check_digit(text[:11]) == int(text[11]) else None
-    if size == 15:
-        return "FedEx" if _gs1_ok(text) else None
-    if size == 20:
-        if text.startswith("00"):
-            return "FedEx" if _gs1_ok(text) else None
-        if _gs1_ok(text):
-            return "USPS"
-        return "FedEx" if _gs1_ok("92" + text) else None
-    if size == 22:
-        if text.startswith("96"):
-            return "FedEx" if _gs1_ok(text[7:]) else None
-        return "USPS" if text[:2] in _IMPB_PREFIXES and _gs1_ok(text) else None
-    if size == 26:
-        return "USPS" if text[:2] in _IMPB_PREFIXES and _gs1_ok(text) else None
-    if size in (30, 34) and text.startswith("420"):
-        impb = text[-22:]
-        return "USPS" if impb[:2] in _IMPB_PREFIXES and _gs1_ok(impb) else None
-    if size == 34 and text.startswith(("100", "96")):
-        ok = fedex_check_digit(text[20:33], _FEDEX_34_WEIGHTS) == int(text[33])
-        return "FedEx" if ok else None
-    return None
-
-
-def detect_carrier_codes(values: Sequence[Any]) -> npt.NDArray[np.int16]:
-    """Vectorised :func:`detect_carrier`: per value, an index into :data:`CARRIER_NAMES`,
-    ``-1`` when nothing is detected. Gives exactly what :func:`detect_carrier` gives.
-
-    Cleaning and the shape checks run in Arrow, the check digits as numpy arithmetic on a
-    right-aligned matrix of digits, one rule at a time: no Python per number.
+def is_valid_ups(number: str) -> bool:
+    """An 18-character ``1Z`` number with the right check digit.
 
     Example:
-        >>> codes = detect_carrier_codes(["1Z999AA10123456784", None, "x"])
-        >>> codes.tolist(), CARRIER_NAMES[codes[0]]
-        ([0, -1, -1], 'UPS')
+        >>> is_valid_ups("1Z999AA10123456784"), is_valid_ups("1Z999AA10123456783")
+        (True, False)
     """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(values)
-    codes = np.full(n, -1, dtype=np.int16)
-    if n == 0:
-        return codes
-    try:
-        array = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or other objects among them
-        array = pa.array(
-            [v if isinstance(v, str) else str(v) if type(v) is int else None for v in values],
-            type=pa.string(),
-        )
-    # Numbers already in canonical shape (upper-case letters and digits, 10 to 34 of them:
-    # nearly all) go to the vectorised rules; the few others are cleaned and checked one
-    # by one, with the very same scalar code as detect_carrier.
-    clean = pc.fill_null(pc.match_substring_regex(array, _CLEAN_SHAPE), False)
-    keep = np.asarray(clean.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    present = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    for i in np.flatnonzero(present & ~keep).tolist():
-        text = _clean(values[i])
-        found = None if text is None else _detect_clean(text)
-        if found is not None:
-            codes[i] = _CODE[found]
-    if not keep.any():
-        return codes
-    # Right-align the rest in a fixed-width matrix: row i is number i, "0"-padded on the
-    # left (what cannot be a number was blanked to "" first: cheaper than a take).
-    if not keep.all():
-        array = pc.if_else(clean, array, "")
-    lengths = np.asarray(pc.binary_length(array).to_numpy(zero_copy_only=False))
-    is_digits = pc.fill_null(pc.ascii_is_decimal(array), False).to_numpy(zero_copy_only=False)
-    padded = pc.utf8_lpad(array, _WIDTH, "0").cast(pa.binary())
-    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)
-    start = int(np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset])
-    chars = data[start : start + n * _WIDTH].reshape(n, _WIDTH)
-    found_codes = _detect_matrix(chars, np.where(keep, lengths, 0), is_digits)
-    return np.where(keep, found_codes, codes)
+    return _format_of(number) is _Format.UPS
 
 
-def _detect_matrix(
-    chars: npt.NDArray[np.uint8], lengths: npt.NDArray[Any], digit_rows: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.int16]:
-    """Codes for right-aligned, ``0``-padded, upper-case ASCII numbers (one per row).
+def is_valid_usps_impb(number: str) -> bool:
+    """A USPS number: 20 digits, or an IMpb of 22 / 26 digits starting ``91``-``95`` (30 / 34
+    with a ``420`` + ZIP routing prefix), with a right GS1 mod 10 check digit.
 
-    Rows are grouped by length first, so each rule does arithmetic on its own rows only.
+    Example:
+        >>> is_valid_usps_impb("9400 1112 0108 0805 4830 16"), is_valid_usps_impb("9400")
+        (True, False)
     """
-    import numpy as np
+    return _format_of(number) in _USPS_FORMATS
 
-    out = np.full(len(chars), -1, dtype=np.int16)
-    right = np.arange(_WIDTH)[::-1]  # position from the right end (0 = the check digit)
-    gs1_weights = np.where(right % 2 == 1, 3, 1).astype(np.int32)
-    gs1_weights[-1] = 0
 
-    def rows(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
-        return np.flatnonzero(mask)
+def is_valid_fedex_express(number: str) -> bool:
+    """A 12-digit FedEx Express number with the right check digit.
 
-    def digits(idx: npt.NDArray[np.intp], first: int, last: int) -> npt.NDArray[np.int32]:
-        """Digit values of columns ``first:last`` (negative = from the right) of ``idx``."""
-        return chars[idx, first : last if last else None].astype(np.int32) - 48
+    Example:
+        >>> is_valid_fedex_express("986578788855"), is_valid_fedex_express("996578788855")
+        (True, False)
+    """
+    return _format_of(number) is _Format.FEDEX_EXPRESS
 
-    def gs1_ok(idx: npt.NDArray[np.intp], size: int, extra: int = 0) -> npt.NDArray[np.bool_]:
-        """GS1 mod 10 over the last ``size`` digits of each row (check digit included)."""
-        total = (digits(idx, -size, 0) * gs1_weights[-size:]).sum(axis=1) + extra
-        return np.asarray((10 - total % 10) % 10 == digits(idx, -1, 0)[:, 0])
 
-    def starts(idx: npt.NDArray[np.intp], size: int, text: str) -> npt.NDArray[np.bool_]:
-        first = _WIDTH - size
-        wanted = np.frombuffer(text.encode(), dtype=np.uint8)
-        return np.asarray((chars[idx, first : first + len(text)] == wanted).all(axis=1))
+def is_valid_fedex(number: str) -> bool:
+    """Any FedEx format: Express 12 / 34, Ground 15 / 22 (``96``) / GSN 34, SSCC 20 (``00``),
+    SmartPost 20.
 
-    def impb(idx: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
-        """The last 22 digits start 91..95."""
-        head = chars[idx, _WIDTH - 22 : _WIDTH - 20]
-        return np.asarray((head[:, 0] == 57) & (head[:, 1] >= 49) & (head[:, 1] <= 53))
+    Example:
+        >>> is_valid_fedex("041441760228964"), is_valid_fedex("041441760228965")
+        (True, False)
+    """
+    return _format_of(number) in _FEDEX_FORMATS
 
-    def assign(idx: npt.NDArray[np.intp], valid: npt.NDArray[np.bool_], name: str) -> None:
-        chosen = idx[valid]
-        out[chosen[out[chosen] < 0]] = _CODE[name]
 
-    # UPS: 1Z + 15 letters or digits + a digit.
-    idx = rows(lengths == 18)
-    idx = idx[starts(idx, 18, "1Z")]
-    body = chars[idx, _WIDTH - 16 :].astype(np.int32)
-    alnum = ((body >= 48) & (body <= 57)) | ((body >= 65) & (body <= 90))
-    shaped = alnum.all(axis=1) & (body[:, -1] <= 57)  # ... and the check is a digit
-    idx, body = idx[shaped], body[shaped]
-    values = np.where(body[:, :-1] <= 57, body[:, :-1] - 48, (body[:, :-1] - 3) % 10)
-    check = (10 - (values * np.where(np.arange(15) % 2 == 1, 2, 1)).sum(axis=1) % 10) % 10
-    assign(idx, check == body[:, -1] - 48, "UPS")
+def is_valid_dhl_express(number: str) -> bool:
+    """A 10-digit DHL Express waybill number whose last digit is the first nine mod 7.
 
-    # UPU S10: 2 letters, 8 digits, check digit, 2 letters; the country names the operator.
-    idx = rows(lengths == 13)
-    s10 = chars[idx, _WIDTH - 13 :]
-    letters = (s10 >= 65) & (s10 <= 90)
-    numbers = (s10 >= 48) & (s10 <= 57)
-    shape = letters[:, [0, 1, 11, 12]].all(axis=1) & numbers[:, 2:11].all(axis=1)
-    idx, s10 = idx[shape], s10[shape].astype(np.int32)
-    check = 11 - ((s10[:, 2:10] - 48) * np.array(_S10_WEIGHTS)).sum(axis=1) % 11
-    check = np.where(check == 10, 0, np.where(check == 11, 5, check))
-    valid = check == s10[:, 10] - 48
-    country = s10[:, 11] * 256 + s10[:, 12]
-    for code, operator in S10_OPERATORS.items():
-        assign(idx, valid & (country == ord(code[0]) * 256 + ord(code[1])), operator)
+    Example:
+        >>> is_valid_dhl_express("3318810025"), is_valid_dhl_express("3318810024")
+        (True, False)
+    """
+    return _format_of(number) is _Format.DHL_EXPRESS
 
-    # Digits only, by length.
-    idx = rows(digit_rows & (lengths == 10))
-    first9 = (digits(idx, -10, -1) * (10 ** np.arange(8, -1, -1))).sum(axis=1)
-    assign(idx, first9 % 7 == digits(idx, -1, 0)[:, 0], "DHL")
-    idx = rows(digit_rows & (lengths == 12))
-    check = (digits(idx, -12, -1) * np.array(_FEDEX_EXPRESS_WEIGHTS)).sum(axis=1) % 11 % 10
-    assign(idx, check == digits(idx, -1, 0)[:, 0], "FedEx")
-    idx = rows(digit_rows & (lengths == 15))
-    assign(idx, gs1_ok(idx, 15), "FedEx")
-    idx = rows(digit_rows & (lengths == 20))
-    sscc = starts(idx, 20, "00")
-    assign(idx, sscc & gs1_ok(idx, 20), "FedEx")
-    assign(idx, ~sscc & gs1_ok(idx, 20), "USPS")
-    # "92" in front (FedEx SmartPost): 2 at position 20 (weight 1) and 9 at 21 (weight 3).
-    assign(idx, ~sscc & gs1_ok(idx, 20, extra=29), "FedEx")
-    idx = rows(digit_rows & (lengths == 22))
-    assign(idx, starts(idx, 22, "96") & gs1_ok(idx, 15), "FedEx")
-    assign(idx, impb(idx) & gs1_ok(idx, 22), "USPS")
-    idx = rows(digit_rows & (lengths == 26))
-    head = chars[idx, _WIDTH - 26 : _WIDTH - 24]
-    ok = (head[:, 0] == 57) & (head[:, 1] >= 49) & (head[:, 1] <= 53)
-    assign(idx, ok & gs1_ok(idx, 26), "USPS")
-    for size in (30, 34):
-        idx = rows(digit_rows & (lengths == size))
-        assign(idx, starts(idx, size, "420") & impb(idx) & gs1_ok(idx, 22), "USPS")
-    idx = rows(digit_rows & (lengths == 34))
-    idx = idx[starts(idx, 34, "100") | starts(idx, 34, "96")]
-    check = (digits(idx, -14, -1) * np.array(_FEDEX_34_WEIGHTS)).sum(axis=1) % 11 % 10
-    assign(idx, check == digits(idx, -1, 0)[:, 0], "FedEx")
-    return out
+
+def is_valid_s10(number: str) -> bool:
+    """A UPU S10 identifier (``AA12345678CCC`` shape) with the right check digit, whatever
+    its country.
+
+    Example:
+        >>> is_valid_s10("RR123456785GB"), is_valid_s10("RR123456784GB")
+        (True, False)
+    """
+    return _format_of(number) is _Format.S10
 
 
 def detect_carriers(values: pd.Series[Any] | Iterable[Any]) -> pd.Series[Any]:
@@ -573,42 +604,3 @@ def detect_carriers(values: pd.Series[Any] | Iterable[Any]) -> pd.Series[Any]:
     return pd.Series(
         pd.array(labels[codes], dtype=pd.StringDtype("python")), index=index, name=name
     )
-
-
-def tracking_url(
-    carrier: str | None,
-    number: str | None,
-    templates: Mapping[str, str] = TRACKING_URL_TEMPLATES,
-) -> str | None:
-    """The tracking page of ``number`` at ``carrier`` (a canonical name), or ``None`` when
-    the carrier has no template or the number is blank. The number is stripped and
-    percent-encoded, so it can never break out of its query parameter.
-
-    Example:
-        >>> tracking_url("USPS", " 9400 1112 ")
-        'https://tools.usps.com/go/TrackConfirmAction?tLabels=9400%201112'
-        >>> tracking_url("Evri", "X1"), tracking_url("UPS", "  ")
-        (None, None)
-    """
-    template = templates.get(carrier) if carrier is not None else None
-    return None if template is None else format_tracking_url(template, number)
-
-
-def format_tracking_url(template: str, number: Any) -> str | None:
-    """``template`` with its first ``{}`` replaced by the stripped, percent-encoded ``number``
-    (appended when there is no ``{}``; ``None`` for a blank or missing number). Plain
-    letters and digits need no encoding and get none; other braces are left alone.
-
-    Example:
-        >>> format_tracking_url("https://t.example/?n={}", "A/B?c")
-        'https://t.example/?n=A%2FB%3Fc'
-    """
-    if type(number) is int:
-        number = str(number)
-    if not isinstance(number, str):
-        return None
-    text = number.strip()
-    if not text:
-        return None
-    head, _, tail = template.partition("{}")
-    return head + (text if text.isascii() and text.isalnum() else quote(text, safe="")) + tail
