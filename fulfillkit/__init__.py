@@ -41,8 +41,13 @@ from .client import AsyncClient, Client
 from .models import Fulfillment, Order
 
 if TYPE_CHECKING:
-    from .carriers import canonical_carrier, canonical_carriers
-    from .display import display_report
+    from .carriers import (
+        canonical_carrier,
+        canonical_carriers,
+        detect_carrier,
+        detect_carriers,
+        tracking_url,
+    )
     from .export import ExportFormatError, export, read_frame
     from .frame import (
         FieldMappingCollisionError,
@@ -50,11 +55,11 @@ if TYPE_CHECKING:
         items_frame,
         to_frame,
     )
+    from .notebook.display import display_report
+    from .notebook.widgets import explorer
     from .orders import join_orders, orders_frame
     from .plots import plot_carriers, plot_timeline
     from .reports import carrier_report
-    from .tracking import detect_carrier, detect_carriers, tracking_url
-    from .widgets import explorer
 
 __version__ = "0.1.0"
 
@@ -108,15 +113,15 @@ _LAZY = {
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
     "carrier_report": "reports",
-    "detect_carrier": "tracking",
-    "detect_carriers": "tracking",
-    "display_report": "display",
-    "explorer": "widgets",
+    "detect_carrier": "carriers",
+    "detect_carriers": "carriers",
+    "display_report": "notebook.display",
+    "explorer": "notebook.widgets",
     "plot_carriers": "plots",
     "plot_timeline": "plots",
     "join_orders": "orders",
     "orders_frame": "orders",
-    "tracking_url": "tracking",
+    "tracking_url": "carriers",
     "export": "export",
     "items_frame": "frame",
     "read_frame": "export",

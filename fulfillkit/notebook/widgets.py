@@ -52,14 +52,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as w
 
-from ._batch import BatchResult, FetchError
-from ._errors import FulfillkitError
-from .models import Fulfillment
+from fulfillkit._batch import BatchResult, FetchError
+from fulfillkit._errors import FulfillkitError
+from fulfillkit.models import Fulfillment
+from fulfillkit.notebook.html import bad as _bad  # _status(bad=...) would shadow the name
+from fulfillkit.notebook.html import frame_html
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .client import Client
+    from fulfillkit.client import Client
 
 __all__ = ["PAGE_SIZE", "Explorer", "explorer", "parse_ids"]
 
@@ -438,7 +440,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def _on_export(self, suffix: str) -> None:
         with self._logged():
-            from .export import export
+            from fulfillkit.export import export
 
             if self.selection is None:
                 self._export_status("Nothing to export yet: fetch first.", bad=True)
@@ -532,8 +534,8 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
-        from .carriers import canonical_carriers
-        from .frame import to_frame
+        from fulfillkit.carriers import canonical_carriers
+        from fulfillkit.frame import to_frame
 
         self.batch = result
         self.frame = to_frame(result.fulfillments, remote_data=remote_data)
@@ -601,15 +603,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
         if len(df):
             # A dash for every missing value, whatever the dtype (string NA, NaT, <NA>).
             shown = shown.astype(object).where(shown.notna(), "—")
-            table = shown.to_html(
-                escape=True,
-                index=False,
-                na_rep="—",
-                classes=["fk-table"],
-                border=0,
-                max_cols=None,
-                render_links=False,
-            )
+            table = frame_html(shown, max_cols=None, render_links=False)
         else:
             table = "<span class='fk-muted'>No rows.</span>"
         self.table.value = f"<div class='fk-table-wrap'>{table}</div>"
@@ -629,9 +623,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
         kinds = ", ".join(
             f"{html.escape(kind)}: {n:,}" for kind, n in result.error_counts().items()
         )
-        shown = frame.head(_MAX_ERROR_ROWS).to_html(
-            escape=True, index=False, na_rep="—", classes=["fk-table"], border=0
-        )
+        shown = frame_html(frame.head(_MAX_ERROR_ROWS))
         more = len(frame) - _MAX_ERROR_ROWS
         note = f"<p class='fk-muted'>…and {more:,} more (explorer.batch)</p>" if more > 0 else ""
         self.errors_table.value = (
@@ -640,9 +632,9 @@ class Explorer(w.VBox):  # type: ignore[misc]
         )
 
     def _show_report(self) -> None:
-        from .display import report_html
-        from .plots import figure_png, plot_carriers
-        from .reports import carrier_report
+        from fulfillkit.notebook.display import report_html
+        from fulfillkit.plots import figure_png, plot_carriers
+        from fulfillkit.reports import carrier_report
 
         assert self.frame is not None
         self.report.value = report_html(carrier_report(self.frame))
@@ -652,7 +644,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def _use_sandbox(self) -> None:
         if self._client is None:
-            from .client import Client
+            from fulfillkit.client import Client
 
             self._client = Client.sandbox(n=_SANDBOX_SIZE, latency=0.002)
             self._owns_client = True
@@ -719,10 +711,6 @@ def _chunks(ids: Sequence[str], size: int) -> Iterator[tuple[int, Sequence[str]]
 def _chunk_size(total: int, concurrency: int) -> int:
     """About a hundred progress steps, each at least a few rounds of the worker pool."""
     return max(concurrency * 4, math.ceil(total / 100))
-
-
-def _bad(text: str) -> str:
-    return f"<span class='fk-bad'>{text}</span>"
 
 
 def _slug(text: str) -> str:
