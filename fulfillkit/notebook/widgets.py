@@ -638,7 +638,10 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
         assert self.frame is not None
         self.report.value = report_html(carrier_report(self.frame))
-        self.chart.value = figure_png(plot_carriers(self.frame), dpi=80)
+        try:
+            self.chart.value = figure_png(plot_carriers(self.frame), dpi=80)
+        except ImportError as exc:  # matplotlib is the `plots` extra: the rest still works
+            self.report.value += f"<p class='fk-muted'>Chart: {html.escape(str(exc))}</p>"
 
     # -- helpers -----------------------------------------------------------------------------
 
