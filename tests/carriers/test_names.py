@@ -90,3 +90,18 @@ def test_tables_are_extensible_without_changing_the_default() -> None:
 def test_fold() -> None:
     assert fold("  DHL\teCommerce  ") == "dhl ecommerce"
     assert fold("Fed_Ex/Ground") == "fed ex ground"
+
+
+def test_importing_carriers_loads_no_pandas_numpy_or_pyarrow() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fulfillkit.carriers as c\n"
+        "assert c.canonical_carrier('ups') == 'UPS' and c.tracking_url('UPS', '1') is not None\n"
+        "print([m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"

@@ -13,7 +13,6 @@ import fulfillkit as fk
 from fulfillkit._batch import BatchResult, FetchError
 from fulfillkit.carriers import DEFAULT_CARRIERS
 from fulfillkit.frame import to_frame
-from fulfillkit.models import fulfillment_html
 from fulfillkit.notebook.display import (
     ReportView,
     batch_html,
@@ -112,19 +111,9 @@ def test_empty_report() -> None:
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_every_hostile_value_in_every_place(value: str) -> None:
-    f = fk.Fulfillment.model_validate(
-        {
-            "id": value,
-            "remote_id": value,
-            "order_id": value,
-            "carrier": value,
-            "tracking_numbers": [value],
-            "tracking_urls": [value],
-            "field_mappings": {value: value},
-        }
-    )
-    batch = BatchResult(fulfillments=[f], errors=[FetchError(value, "server", 500, value, 1)])
-    for out in (fulfillment_html(f), batch_html(batch)):
-        assert value not in out
-        assert "<script" not in out and "<img" not in out
+def test_every_hostile_value_in_a_batch(value: str) -> None:
+    f = fk.Fulfillment(id=value, order_id=value, carrier=value, tracking_numbers=[value])
+    error = FetchError(value, "server", 500, value, 1)
+    out = batch_html(BatchResult(fulfillments=[f], errors=[error]))
+    assert value not in out
+    assert "<script" not in out and "<img" not in out
