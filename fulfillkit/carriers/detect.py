@@ -347,8 +347,8 @@ def _as_strings(values: Sequence[Any]) -> pa.StringArray:
 
     try:
         array = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ints or other objects among strings
-        array = None
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):  # ints among strings,
+        array = None  # ints too large for int64 (a 34-digit number sent as a JSON number), ...
     if array is None or not (
         pa.types.is_string(array.type)
         or pa.types.is_large_string(array.type)

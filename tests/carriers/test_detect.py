@@ -156,6 +156,7 @@ def test_cleaning_spaces_hyphens_and_case() -> None:
     assert detect_carrier("9400-1112-0108-0805-4830-16") == "USPS"
     assert detect_carrier("rr123456785gb") == "Royal Mail"
     assert detect_carrier(986578788855) == "FedEx"  # sent as a JSON number
+    assert detect_carrier(4201002334249200190132607600833457) == "USPS"  # beyond int64 too
     assert detect_carrier("1Z999AA1012345678４") is None  # a full-width digit is not ASCII
     assert detect_carrier("1Z999AA1.0123456784") is None
 
@@ -178,16 +179,12 @@ def test_the_vectorised_detector_agrees_with_a_plain_python_reference() -> None:
         digits = "".join(rng.choice("0123456789") for _ in range(size))
         values += [digits, "1Z" + digits[:16], "RR" + digits[:9] + rng.choice(["GB", "FR", "ZZ"])]
         values += ["420" + digits[:5] + "92" + digits[:20], "96" + digits[:20], "00" + digits[:18]]
-    values += [" " + str(v).lower() + "-" for v in values[:200]] + [
-        123,
-        3.5,
-        b"1Z",
-        b"1Z999AA10123456784",
-        True,
-        986578788855,
-    ]
+    odd: list[object] = [123, 3.5, b"1Z", b"1Z999AA10123456784", True, 986578788855]
+    odd += [4201002334249200190132607600833457, 2**64, [1], {"a": 1}, -5]  # past int64 too
+    values += [" " + str(v).lower() + "-" for v in values[:200]] + odd
     expected = [reference_detect(v) for v in values]
-    assert [detect_carrier(v) for v in values[:2000]] == expected[:2000]  # a batch of one
+    one_by_one = [*values[:2000], *odd]  # each a batch of one
+    assert [detect_carrier(v) for v in one_by_one] == [reference_detect(v) for v in one_by_one]
     codes = detect_carrier_codes(values)
     assert [None if c < 0 else CARRIER_NAMES[c] for c in codes] == expected
     assert sum(e is not None for e in expected) > 500  # the sample exercises every rule
