@@ -153,7 +153,9 @@ def carrier_report() -> nbformat.NotebookNode:
         ),
         new_code_cell("report = fk.carrier_report(df)\nreport"),
         new_markdown_cell("The same, formatted for reading (shares in %, dates to the minute):"),
-        new_code_cell("from fulfillkit.display import display_report\n\ndisplay_report(report)"),
+        new_code_cell(
+            "from fulfillkit.notebook.display import display_report\n\ndisplay_report(report)"
+        ),
         new_markdown_cell("## Fulfillments and tracking coverage per carrier"),
         new_code_cell("fig = fk.plot_carriers(df)\nfig"),
         new_markdown_cell(

@@ -41,8 +41,13 @@ from .client import AsyncClient, Client
 from .models import Fulfillment, Order
 
 if TYPE_CHECKING:
-    from .carriers import canonical_carrier, canonical_carriers
-    from .display import display_report
+    from .carriers import (
+        canonical_carrier,
+        canonical_carriers,
+        detect_carrier,
+        detect_carriers,
+        tracking_url,
+    )
     from .frames import (
         ExportFormatError,
         FieldMappingCollisionError,
@@ -56,10 +61,10 @@ if TYPE_CHECKING:
         to_frame,
         to_polars,
     )
+    from .notebook.display import display_report
+    from .notebook.widgets import explorer
     from .plots import plot_carriers, plot_timeline
     from .reports import carrier_report
-    from .tracking import detect_carrier, detect_carriers, tracking_url
-    from .widgets import explorer
 
 __version__ = "0.1.0"
 
@@ -115,15 +120,15 @@ _LAZY = {
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
     "carrier_report": "reports",
-    "detect_carrier": "tracking",
-    "detect_carriers": "tracking",
-    "display_report": "display",
-    "explorer": "widgets",
+    "detect_carrier": "carriers",
+    "detect_carriers": "carriers",
+    "display_report": "notebook.display",
+    "explorer": "notebook.widgets",
     "plot_carriers": "plots",
     "plot_timeline": "plots",
     "join_orders": "frames",
     "orders_frame": "frames",
-    "tracking_url": "tracking",
+    "tracking_url": "carriers",
     "export": "frames",
     "items_frame": "frames",
     "read_frame": "frames",

@@ -193,12 +193,12 @@ class BatchResult(_Outcome):
         )
 
     def _repr_html_(self) -> str:
-        from .display import batch_html
+        from fulfillkit.notebook.display import batch_html
 
         return batch_html(self)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        from .display import batch_text
+        from fulfillkit.notebook.display import batch_text
 
         p.text(repr(self) if cycle else batch_text(self))
 

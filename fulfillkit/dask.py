@@ -40,18 +40,24 @@ import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dask.dataframe as dd
 import pandas as pd
-from dask.delayed import delayed
 from pydantic import SecretStr
 
 from fulfillkit.frames import STRING, to_frame
+from fulfillkit.optional import require
 
 from ._base import check_ids
 from ._batch import BatchResult, FetchError
 from .client import Client
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    from dask.delayed import delayed
+else:
+    dd = require("dask.dataframe", "dask", "fulfillkit.dask")
+    delayed = require("dask.delayed", "dask", "fulfillkit.dask").delayed
 
 __all__ = ["Credentials", "errors_of", "read_connections", "read_fulfillments"]
 

@@ -29,6 +29,8 @@ import io
 import sys
 from typing import TYPE_CHECKING, Any, Final
 
+from fulfillkit.optional import require
+
 from .carriers import DEFAULT_CARRIERS, CarrierTable
 
 if TYPE_CHECKING:
@@ -79,6 +81,8 @@ def plot_carriers(
         ['fulfillments', 'share of fulfillments']
     """
     import numpy as np
+
+    require("matplotlib", "plots", "fk.plot_carriers")
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
@@ -155,6 +159,8 @@ def plot_timeline(
     """
     import numpy as np
     import pandas as pd
+
+    require("matplotlib", "plots", "fk.plot_timeline")
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 

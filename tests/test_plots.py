@@ -191,7 +191,5 @@ def test_plots_do_not_touch_pyplot_and_fulfillkit_does_not_import_matplotlib() -
 
 
 def test_exported_as_fk_functions() -> None:
-    if not hasattr(fk, "plot_carriers"):
-        pytest.skip("fk.plot_carriers is not re-exported yet (lead wires fulfillkit/__init__)")
-    assert getattr(fk, "plot_carriers") is plot_carriers  # noqa: B009
-    assert getattr(fk, "plot_timeline") is plot_timeline  # noqa: B009
+    assert fk.plot_carriers is plot_carriers
+    assert fk.plot_timeline is plot_timeline

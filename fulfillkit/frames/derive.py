@@ -26,14 +26,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fulfillkit.carriers import OTHER, CarrierTable
-from fulfillkit.frames.schema import ARROW_STRING
-from fulfillkit.tracking import (
+from fulfillkit.carriers import (
     CARRIER_NAMES,
     COMPATIBLE,
+    OTHER,
+    CarrierTable,
     detect_carrier_codes,
     format_tracking_url,
 )
+from fulfillkit.frames.schema import ARROW_STRING
 
 __all__ = [
     "SHIPMENT_STATUS_GROUPS",

@@ -52,14 +52,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as w
 
-from ._batch import BatchResult, FetchError
-from ._errors import FulfillkitError
-from .models import Fulfillment
+from fulfillkit._batch import BatchResult, FetchError
+from fulfillkit._errors import FulfillkitError
+from fulfillkit.models import Fulfillment
+from fulfillkit.notebook.html import bad as _bad  # _status(bad=...) would shadow the name
+from fulfillkit.notebook.html import frame_html
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .client import Client
+    from fulfillkit.client import Client
 
 __all__ = ["PAGE_SIZE", "Explorer", "explorer", "parse_ids"]
 
@@ -533,9 +535,8 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
+        from fulfillkit.carriers import canonical_carriers
         from fulfillkit.frames import to_frame
-
-        from .carriers import canonical_carriers
 
         self.batch = result
         self.frame = to_frame(result.fulfillments, remote_data=remote_data)
@@ -603,15 +604,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
         if len(df):
             # A dash for every missing value, whatever the dtype (string NA, NaT, <NA>).
             shown = shown.astype(object).where(shown.notna(), "—")
-            table = shown.to_html(
-                escape=True,
-                index=False,
-                na_rep="—",
-                classes=["fk-table"],
-                border=0,
-                max_cols=None,
-                render_links=False,
-            )
+            table = frame_html(shown, max_cols=None, render_links=False)
         else:
             table = "<span class='fk-muted'>No rows.</span>"
         self.table.value = f"<div class='fk-table-wrap'>{table}</div>"
@@ -631,9 +624,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
         kinds = ", ".join(
             f"{html.escape(kind)}: {n:,}" for kind, n in result.error_counts().items()
         )
-        shown = frame.head(_MAX_ERROR_ROWS).to_html(
-            escape=True, index=False, na_rep="—", classes=["fk-table"], border=0
-        )
+        shown = frame_html(frame.head(_MAX_ERROR_ROWS))
         more = len(frame) - _MAX_ERROR_ROWS
         note = f"<p class='fk-muted'>…and {more:,} more (explorer.batch)</p>" if more > 0 else ""
         self.errors_table.value = (
@@ -642,19 +633,22 @@ class Explorer(w.VBox):  # type: ignore[misc]
         )
 
     def _show_report(self) -> None:
-        from .display import report_html
-        from .plots import figure_png, plot_carriers
-        from .reports import carrier_report
+        from fulfillkit.notebook.display import report_html
+        from fulfillkit.plots import figure_png, plot_carriers
+        from fulfillkit.reports import carrier_report
 
         assert self.frame is not None
         self.report.value = report_html(carrier_report(self.frame))
-        self.chart.value = figure_png(plot_carriers(self.frame), dpi=80)
+        try:
+            self.chart.value = figure_png(plot_carriers(self.frame), dpi=80)
+        except ImportError as exc:  # matplotlib is the `plots` extra: the rest still works
+            self.report.value += f"<p class='fk-muted'>Chart: {html.escape(str(exc))}</p>"
 
     # -- helpers -----------------------------------------------------------------------------
 
     def _use_sandbox(self) -> None:
         if self._client is None:
-            from .client import Client
+            from fulfillkit.client import Client
 
             self._client = Client.sandbox(n=_SANDBOX_SIZE, latency=0.002)
             self._owns_client = True
@@ -721,10 +715,6 @@ def _chunks(ids: Sequence[str], size: int) -> Iterator[tuple[int, Sequence[str]]
 def _chunk_size(total: int, concurrency: int) -> int:
     """About a hundred progress steps, each at least a few rounds of the worker pool."""
     return max(concurrency * 4, math.ceil(total / 100))
-
-
-def _bad(text: str) -> str:
-    return f"<span class='fk-bad'>{text}</span>"
 
 
 def _slug(text: str) -> str:

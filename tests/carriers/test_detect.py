@@ -1,26 +1,33 @@
 """Carrier detection from tracking numbers: published valid examples, broken check digits,
-ambiguity, cleaning, and the vectorised path agreeing with the scalar one."""
+ambiguity, cleaning, and the one (vectorised) implementation agreeing with a plain-Python
+reference written from the published rules, for a column and for one number."""
 
 from __future__ import annotations
 
 import random
+import re
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from fulfillkit.tracking import (
+from fulfillkit.carriers import (
     CARRIER_NAMES,
     S10_OPERATORS,
     detect_carrier,
     detect_carrier_codes,
     detect_carriers,
+    dhl_express_check_digit,
+    fedex_check_digit,
+    gs1_check_digit,
     is_valid_dhl_express,
     is_valid_fedex,
     is_valid_fedex_express,
     is_valid_s10,
     is_valid_ups,
     is_valid_usps_impb,
-    tracking_url,
+    s10_check_digit,
+    ups_check_digit,
 )
 
 # Valid numbers published by the carriers, the UPU, or collected with their rules by the
@@ -149,6 +156,7 @@ def test_cleaning_spaces_hyphens_and_case() -> None:
     assert detect_carrier("9400-1112-0108-0805-4830-16") == "USPS"
     assert detect_carrier("rr123456785gb") == "Royal Mail"
     assert detect_carrier(986578788855) == "FedEx"  # sent as a JSON number
+    assert detect_carrier(4201002334249200190132607600833457) == "USPS"  # beyond int64 too
     assert detect_carrier("1Z999AA1012345678４") is None  # a full-width digit is not ASCII
     assert detect_carrier("1Z999AA1.0123456784") is None
 
@@ -163,7 +171,7 @@ def test_ambiguity_is_resolved_by_length_and_prefix() -> None:
     assert detect_carrier("9611020987654312345672") == "FedEx"
 
 
-def test_vectorised_detection_agrees_with_the_scalar_one() -> None:
+def test_the_vectorised_detector_agrees_with_a_plain_python_reference() -> None:
     rng = random.Random(4)
     values: list[object] = [*(n for n, _ in VALID), *INVALID, *NOT_NUMBERS]
     for _ in range(3000):
@@ -171,8 +179,12 @@ def test_vectorised_detection_agrees_with_the_scalar_one() -> None:
         digits = "".join(rng.choice("0123456789") for _ in range(size))
         values += [digits, "1Z" + digits[:16], "RR" + digits[:9] + rng.choice(["GB", "FR", "ZZ"])]
         values += ["420" + digits[:5] + "92" + digits[:20], "96" + digits[:20], "00" + digits[:18]]
-    values += [" " + str(v).lower() + "-" for v in values[:200]] + [123, 3.5, b"1Z"]
-    expected = [detect_carrier(v) for v in values]
+    odd: list[object] = [123, 3.5, b"1Z", b"1Z999AA10123456784", True, 986578788855]
+    odd += [4201002334249200190132607600833457, 2**64, [1], {"a": 1}, -5]  # past int64 too
+    values += [" " + str(v).lower() + "-" for v in values[:200]] + odd
+    expected = [reference_detect(v) for v in values]
+    one_by_one = [*values[:2000], *odd]  # each a batch of one
+    assert [detect_carrier(v) for v in one_by_one] == [reference_detect(v) for v in one_by_one]
     codes = detect_carrier_codes(values)
     assert [None if c < 0 else CARRIER_NAMES[c] for c in codes] == expected
     assert sum(e is not None for e in expected) > 500  # the sample exercises every rule
@@ -189,13 +201,108 @@ def test_operators_are_carrier_names() -> None:
     assert CARRIER_NAMES[:4] == ("UPS", "USPS", "FedEx", "DHL")
 
 
-def test_tracking_urls() -> None:
-    assert tracking_url("UPS", "1Z999AA10123456784") == (
-        "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+def test_check_digit_functions_agree_with_the_reference_arithmetic() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        digits = "".join(rng.choice("0123456789") for _ in range(21))
+        alnum = "".join(rng.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(15))
+        assert ups_check_digit(alnum) == ref_ups(alnum)
+        assert gs1_check_digit(digits) == ref_gs1(digits)
+        assert fedex_check_digit(digits[:11]) == ref_weighted(digits[:11], FEDEX_EXPRESS) % 10
+        assert dhl_express_check_digit(digits[:9]) == int(digits[:9]) % 7
+        assert s10_check_digit(digits[:8]) == ref_s10(digits[:8])
+    with pytest.raises(ValueError):
+        gs1_check_digit("12a")
+    with pytest.raises(ValueError):
+        s10_check_digit("123")
+
+
+def test_validators_agree_with_the_reference() -> None:
+    for number in [n for n, _ in VALID] + INVALID + ["RB123456785CV"]:
+        found = reference_detect(number)
+        clean = ref_clean(number) or ""
+        assert is_valid_ups(number) == (found == "UPS")
+        assert is_valid_dhl_express(number) == (found == "DHL")
+        assert is_valid_fedex(number) == (found == "FedEx")
+        assert is_valid_fedex_express(number) == (found == "FedEx" and len(clean) == 12)
+        assert is_valid_usps_impb(number) == (found == "USPS" and clean.isdigit())
+        assert is_valid_s10(number) == (len(clean) == 13 and ref_s10_ok(clean))
+
+
+# --- a plain-Python reference, written from the rules in fulfillkit.carriers.detect ----------
+
+FEDEX_EXPRESS = (3, 1, 7) * 3 + (3, 1)
+FEDEX_34 = (1, 7, 3) * 4 + (1,)
+
+
+def ref_clean(number: Any) -> str | None:
+    if type(number) is int:
+        number = str(number)
+    if not isinstance(number, str) or not number.isascii():
+        return None
+    text = re.sub(r"[ \t\n\r\f\v-]+", "", number).upper()
+    return text if re.fullmatch(r"[0-9A-Z]+", text) else None
+
+
+def ref_ups(body: str) -> int:
+    values = [int(c) if c.isdigit() else (ord(c) - 3) % 10 for c in body]
+    return (10 - sum(v * (2 if i % 2 else 1) for i, v in enumerate(values)) % 10) % 10
+
+
+def ref_gs1(body: str) -> int:
+    return (10 - sum(int(c) * (1 if i % 2 else 3) for i, c in enumerate(reversed(body))) % 10) % 10
+
+
+def ref_gs1_ok(digits: str) -> bool:
+    return ref_gs1(digits[:-1]) == int(digits[-1])
+
+
+def ref_weighted(body: str, weights: tuple[int, ...]) -> int:
+    return sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11
+
+
+def ref_s10(serial: str) -> int:
+    check = 11 - sum(int(c) * w for c, w in zip(serial, (8, 6, 4, 2, 3, 5, 9, 7), strict=True)) % 11
+    return {10: 0, 11: 5}.get(check, check)
+
+
+def ref_s10_ok(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z]{2}[0-9]{9}[A-Z]{2}", text)) and ref_s10(text[2:10]) == int(
+        text[10]
     )
-    assert tracking_url("DHL", "3318810025").endswith("tracking-id=3318810025")  # type: ignore[union-attr]
-    assert tracking_url("UPS", "a&b=c#d") == "https://www.ups.com/track?tracknum=a%26b%3Dc%23d"
-    assert tracking_url("Unknown", "1Z999AA10123456784") is None
-    assert tracking_url(None, "x") is None
-    assert tracking_url("UPS", None) is None
-    assert tracking_url("X", "1", {"X": "https://x.example/{}"}) == "https://x.example/1"
+
+
+def reference_detect(number: Any) -> str | None:
+    text = ref_clean(number)
+    if text is None:
+        return None
+    size, impb = len(text), ("91", "92", "93", "94", "95")
+    if size == 18:
+        ok = text.startswith("1Z") and text[17].isdigit() and ref_ups(text[2:17]) == int(text[17])
+        return "UPS" if ok else None
+    if size == 13:
+        return S10_OPERATORS.get(text[11:]) if ref_s10_ok(text) else None
+    if not text.isdigit():
+        return None
+    if size == 10:
+        return "DHL" if int(text[:9]) % 7 == int(text[-1]) else None
+    if size == 12:
+        return "FedEx" if ref_weighted(text[:11], FEDEX_EXPRESS) % 10 == int(text[-1]) else None
+    if size == 15:
+        return "FedEx" if ref_gs1_ok(text) else None
+    if size == 26:
+        return "USPS" if text.startswith(impb) and ref_gs1_ok(text) else None
+    if size == 20:
+        if text.startswith("00"):
+            return "FedEx" if ref_gs1_ok(text) else None
+        return "USPS" if ref_gs1_ok(text) else "FedEx" if ref_gs1_ok("92" + text) else None
+    if size == 22:
+        if text.startswith("96"):
+            return "FedEx" if ref_gs1_ok(text[7:]) else None
+        return "USPS" if text.startswith(impb) and ref_gs1_ok(text) else None
+    if size in (30, 34) and text.startswith("420"):
+        return "USPS" if text[-22:].startswith(impb) and ref_gs1_ok(text[-22:]) else None
+    if size == 34 and text.startswith(("100", "96")):
+        ok = ref_weighted(text[20:33], FEDEX_34) % 10 == int(text[33])
+        return "FedEx" if ok else None
+    return None

@@ -23,10 +23,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # pandas and numpy load only when a column is canonicalised
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_CARRIERS",
@@ -141,6 +141,9 @@ class CarrierTable:
 
         Returns a ``string[python]`` Series with the index of ``values`` (when a Series).
         """
+        import numpy as np
+        import pandas as pd
+
         series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         labels = np.array([self.canonical(u) for u in uniques] + [self.unknown], dtype=object)
@@ -196,7 +199,7 @@ DEFAULT_CARRIERS: Final = CarrierTable(
     ]
 )
 """The built-in table: UPS, USPS, FedEx, DHL (all its services), the main postal services
-(every operator :mod:`fulfillkit.tracking` can detect from a UPU S10 number, named alike)
+(every operator :mod:`fulfillkit.carriers.detect` can detect from a UPU S10 number, named alike)
 and parcel networks, and Shopify's literal "Other"; extend it with
 :meth:`CarrierTable.with_rules`."""
 
@@ -217,6 +220,7 @@ def canonical_carriers(
     """Canonical carrier names for a whole column, computed once per distinct spelling.
 
     Example:
+        >>> import pandas as pd
         >>> canonical_carriers(pd.Series(["UPS", None, "DHL Express"])).tolist()
         ['UPS', 'Unknown', 'DHL']
     """
