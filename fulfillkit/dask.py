@@ -47,8 +47,9 @@ import pandas as pd
 from dask.delayed import delayed
 from pydantic import SecretStr
 
-from ._base import check_ids
-from ._batch import BatchResult, FetchError
+from fulfillkit.fetch.protocol import check_ids
+from fulfillkit.errors import FetchError
+from fulfillkit.fetch.results import BatchResult
 from .client import Client
 from .frame import STRING, to_frame
 
@@ -140,7 +141,7 @@ def _list_partition(
         try:
             records = list(client.list(remote_data=remote_data, progress=False))
         except Exception as exc:  # a connection that fails is an error row, not a lost run
-            from ._errors import FetchFailed
+            from fulfillkit.errors import FetchFailed
 
             if not isinstance(exc, FetchFailed):
                 raise

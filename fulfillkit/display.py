@@ -32,7 +32,8 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from ._batch import BatchResult, FetchError
+from fulfillkit.errors import FetchError
+from fulfillkit.fetch.results import BatchResult
 from .models import Fulfillment
 
 if TYPE_CHECKING:

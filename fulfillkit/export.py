@@ -45,7 +45,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import FulfillkitError
+from fulfillkit.errors import FulfillkitError
 from .frame import BOOLEAN, DERIVED_SCHEMA, INT, SCHEMA, STRING, TIMESTAMP, WIDE_SCHEMA
 
 __all__ = ["ExportFormatError", "export", "read_frame"]

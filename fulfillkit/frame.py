@@ -60,7 +60,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._errors import FulfillkitError
+from fulfillkit.errors import FulfillkitError
 from .carriers import DEFAULT_CARRIERS, OTHER, CarrierTable
 from .models import Fulfillment
 from .tracking import (

@@ -52,8 +52,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as w
 
-from ._batch import BatchResult, FetchError
-from ._errors import FulfillkitError
+from fulfillkit.errors import FetchError
+from fulfillkit.fetch.results import BatchResult
+from fulfillkit.errors import FulfillkitError
 from .models import Fulfillment
 
 if TYPE_CHECKING:

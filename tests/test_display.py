@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import fulfillkit as fk
-from fulfillkit._batch import BatchResult, FetchError
+from fulfillkit.errors import FetchError
+from fulfillkit.fetch.results import BatchResult
 from fulfillkit.carriers import DEFAULT_CARRIERS
 from fulfillkit.display import (
     ReportView,

@@ -24,13 +24,13 @@ from fulfillkit.sandbox import (
     make_dataset,
 )
 
-from .conftest import FAST_RETRIES
+from .conftest import FAST_RETRIES, fast_retries
 
 TRANSIENT = ("503", "502", "504", "429", "500", "drop", "truncate", "slow")
 
 
 def _client(url: str, **kwargs: object) -> fk.Client:
-    kwargs.setdefault("retry_policy", FAST_RETRIES)
+    kwargs.setdefault("retry_policy", fast_retries(kwargs.pop("max_retries", None)))  # type: ignore[arg-type]
     return fk.Client(
         SANDBOX_API_KEY,
         connection_token=SANDBOX_CONNECTION_TOKEN,

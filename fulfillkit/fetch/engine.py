@@ -1,225 +1,99 @@
-"""The one batch engine, its result type, and running it from synchronous code.
+"""The one batch engine, and the async core both clients share.
 
 * :func:`run_batch` fetches distinct ids with a fixed pool of ``max_concurrency`` worker
-  tasks in an :class:`asyncio.TaskGroup` (no task per id, so a million ids cost a million
-  small dict entries, not a million tasks), records each failure as a :class:`FetchError`,
-  updates a ``tqdm.auto`` progress bar itself, and stops the whole batch on an
-  authentication failure (the other workers are cancelled, no new request starts).
-* :class:`BatchResult` accounts for every distinct id: fetched, failed, or (only after an
-  interruption) pending.
-* :class:`LoopThread` runs coroutines on an event loop in a worker thread, which is how the
-  synchronous :class:`~fulfillkit.Client` works unchanged inside Jupyter, where a loop is
-  already running and :func:`asyncio.run` fails. Ctrl-C cancels the in-flight requests.
+  tasks (no task per id: a million ids cost a million small dict entries, not a million
+  tasks). Each failure becomes a :class:`~fulfillkit.FetchError` (an unexpected exception
+  too: ``invalid_response``, the batch goes on); an authentication failure, or a failure
+  of our own side (checkpoint, sink), stops the batch. ``on_progress`` and a ``stop``
+  token let a caller (the explorer) follow and stop it; ids not started stay ``pending``.
+* :class:`Fetcher` is the core of :class:`~fulfillkit.AsyncClient` and
+  :class:`~fulfillkit.Client`: ``get``, listing, ``get_many`` with checkpoint, sink and
+  ``via=``, ``get_orders``. It calls down only (request loop, protocol, checkpoint, sink).
+  Every fulfillkit exception that stops a batch leaves with ``.partial`` set, and no
+  ``ExceptionGroup`` or third-party exception escapes.
 
 Example:
-    >>> r = BatchResult(fulfillments=[], errors=[FetchError("x", "not_found", 500, "gone", 1)])
-    >>> r.ok, len(r), r.error_counts()
-    (False, 0, {'not_found': 1})
+    >>> import asyncio
+    >>> from fulfillkit.fetch.config import ClientConfig
+    >>> cfg = ClientConfig.from_args("k" * 12, connection_token="t" * 12, base_url=None)
+    >>> state = BatchState(["a", "b"])
+    >>> async def fake(record_id: str) -> Fulfillment:
+    ...     return Fulfillment(id=record_id)
+    >>> asyncio.run(run_batch(state, fake, concurrency=2, progress=False))
+    >>> state.result().ok
+    True
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import contextlib
+import os
 import threading
-from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from ._errors import AuthenticationError, ErrorKind, FetchFailed
-from ._progress import progress_bar
-from ._redact import redact
-from .models import Fulfillment, Order
+import asyncio
 
-if TYPE_CHECKING:
-    import pandas as pd
+from fulfillkit.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    FetchError,
+    FetchFailed,
+    FulfillkitError,
+    InvalidResponseError,
+)
+from fulfillkit.fetch.checkpoint import Checkpoint, OnMismatch
+from fulfillkit.fetch.protocol import (
+    FULFILLMENTS,
+    ORDERS,
+    canonical_id,
+    check_id,
+    check_ids,
+    record_path,
+    request_params,
+)
+from fulfillkit.fetch.progress import progress_bar
+from fulfillkit.fetch.redact import redact
+from fulfillkit.fetch.request import Requester
+from fulfillkit.fetch.results import BatchResult, OrdersResult
+from fulfillkit.fetch.sink import ParquetSink
+from fulfillkit.models import (
+    FULFILLMENT_ADAPTER,
+    FULFILLMENT_PAGE_ADAPTER,
+    ORDER_ADAPTER,
+    Fulfillment,
+    Order,
+)
 
-__all__ = ["BatchResult", "BatchState", "FetchError", "LoopThread", "OrdersResult", "run_batch"]
+__all__ = ["BatchState", "Fetcher", "ProgressCallback", "Via", "error_row", "run_batch"]
 
-T = TypeVar("T")
 R = TypeVar("R", Fulfillment, Order)
+Via = Literal["id", "list", "auto"]
+ProgressCallback = Callable[[int, int, int], None]
+"""``on_progress(done, total, failed)``: called on the event loop after each id."""
 
 
-@dataclass(frozen=True, slots=True)
-class FetchError:
-    """Why one id could not be fetched.
-
-    Attributes:
-        id: the requested id.
-        kind: ``not_found``, ``auth``, ``rate_limited``, ``server``, ``network``,
-            ``timeout`` or ``invalid_response``.
-        status: the last HTTP status, or ``None`` when no response came back.
-        message: what went wrong, secrets redacted.
-        attempts: how many requests were actually sent for this id.
-    """
-
-    id: str
-    kind: ErrorKind
-    status: int | None
-    message: str
-    attempts: int
-
-    @classmethod
-    def from_exception(cls, record_id: str, exc: FetchFailed) -> FetchError:
-        """The row for an exception raised by ``get``."""
-        return cls(record_id, exc.kind, exc.status, redact(exc.message), exc.attempts)
-
-
-@dataclass(slots=True, kw_only=True)
-class _Outcome:
-    """What every batch result has: the errors, the ids left pending, and their summaries."""
-
-    errors: list[FetchError]
-    pending: list[str] = field(default_factory=list)
-
-    def _count(self) -> int:
-        raise NotImplementedError
-
-    @property
-    def ok(self) -> bool:
-        """True when every id was fetched."""
-        return not self.errors and not self.pending
-
-    @property
-    def requested(self) -> int:
-        """How many distinct ids were asked for."""
-        return self._count() + len(self.errors) + len(self.pending)
-
-    def __len__(self) -> int:
-        return self._count()
-
-    def error_counts(self) -> dict[str, int]:
-        """Number of errors per kind, most frequent first."""
-        return dict(Counter(e.kind for e in self.errors).most_common())
-
-    def failed_ids(self) -> list[str]:
-        """The ids that ended in :attr:`errors` (e.g. to retry them later)."""
-        return [e.id for e in self.errors]
-
-    def raise_for_errors(self) -> Self:
-        """Raise the first error's exception type if any id failed; else return self."""
-        if self.errors:
-            first = self.errors[0]
-            from ._base import ERRORS_BY_KIND
-
-            raise ERRORS_BY_KIND[first.kind](
-                f"{len(self.errors)} of {self.requested} ids failed "
-                f"({self.error_counts()}); first: {first.id!r}: {first.message}",
-                status=first.status,
-                attempts=first.attempts,
-                id=first.id,
-            )
-        return self
-
-    def errors_frame(self) -> pd.DataFrame:
-        """The errors as a DataFrame (``id``, ``kind``, ``status``, ``message``, ``attempts``)."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            {
-                "id": pd.array([e.id for e in self.errors], dtype="string"),
-                "kind": pd.array([e.kind for e in self.errors], dtype="string"),
-                "status": pd.array([e.status for e in self.errors], dtype="Int64"),
-                "message": pd.array([e.message for e in self.errors], dtype="string"),
-                "attempts": pd.array([e.attempts for e in self.errors], dtype="Int64"),
-            }
-        )
-
-    def _summary(self, name: str) -> str:
-        parts = [f"{name}={self._count()}", f"errors={len(self.errors)}"]
-        if self.pending:
-            parts.append(f"pending={len(self.pending)}")
-        if self.errors:
-            parts.append(f"by_kind={self.error_counts()}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-
-@dataclass(slots=True, kw_only=True)
-class BatchResult(_Outcome):
-    """The outcome of :meth:`Client.get_many`: every distinct requested id, accounted for.
-
-    ``fulfillments`` holds one record per id that succeeded, in first-seen input order;
-    ``errors`` one :class:`FetchError` per id that failed, in the same order; ``pending``
-    the ids never finished (only non-empty after an interruption). ``len()`` and iteration
-    are over the fulfillments.
-
-    Example:
-        >>> batch = BatchResult(fulfillments=[Fulfillment(id="a")], errors=[])
-        >>> batch.ok, [f.id for f in batch]
-        (True, ['a'])
-    """
-
-    fulfillments: list[Fulfillment]
-    written: int = 0
-    """Records streamed to a sink (``get_many(..., sink=...)``) instead of being kept in
-    :attr:`fulfillments`."""
-
-    def _count(self) -> int:
-        return len(self.fulfillments)
-
-    @property
-    def requested(self) -> int:
-        """How many distinct ids were asked for."""
-        return len(self.fulfillments) + self.written + len(self.errors) + len(self.pending)
-
-    def __iter__(self) -> Iterator[Fulfillment]:
-        return iter(self.fulfillments)
-
-    def to_frame(self, **kwargs: Any) -> pd.DataFrame:
-        """The fetched records as a tidy DataFrame: see :func:`fulfillkit.to_frame`."""
-        from .frame import to_frame
-
-        return to_frame(self.fulfillments, **kwargs)
-
-    def __repr__(self) -> str:
-        summary = self._summary("fulfillments")
-        return (
-            summary.replace(", errors=", f", written={self.written}, errors=", 1)
-            if self.written
-            else summary
-        )
-
-    def _repr_html_(self) -> str:
-        from .display import batch_html
-
-        return batch_html(self)
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        from .display import batch_text
-
-        p.text(repr(self) if cycle else batch_text(self))
-
-
-@dataclass(slots=True, kw_only=True)
-class OrdersResult(_Outcome):
-    """The outcome of :meth:`Client.get_orders`: ``orders`` (first-seen order), ``errors``.
-
-    Example:
-        >>> OrdersResult(orders=[Order(id="o1")], errors=[]).ok
-        True
-    """
-
-    orders: list[Order]
-
-    def _count(self) -> int:
-        return len(self.orders)
-
-    def __iter__(self) -> Iterator[Order]:
-        return iter(self.orders)
-
-    def __repr__(self) -> str:
-        return self._summary("orders")
+def error_row(record_id: str, exc: BaseException) -> FetchError:
+    """The :class:`FetchError` row for an exception raised while fetching one id."""
+    if isinstance(exc, FetchFailed):
+        return FetchError(record_id, exc.kind, exc.status, redact(exc.message), exc.attempts)
+    return FetchError(
+        record_id,
+        "invalid_response",
+        None,
+        f"unexpected {type(exc).__name__}: {redact(str(exc))[:300]}",
+        1,
+    )
 
 
 @dataclass(slots=True)
 class BatchState(Generic[R]):
     """The mutable progress of one batch; a partial result can be read at any time, which
-    is what an interrupted batch hands back.
+    is what an interrupted or failed batch hands back as ``.partial``.
 
     With ``keep_records=False`` (a batch streaming to a sink) a fetched record is handed to
-    ``on_result`` and only its id is kept (in :attr:`written`): memory does not grow with
-    the records.
+    ``on_result`` and only its id is kept (in :attr:`written`).
     """
 
     ids: Sequence[str]
@@ -233,17 +107,14 @@ class BatchState(Generic[R]):
         return record_id in self.results or record_id in self.written
 
     def add(self, record_id: str, record: R, on_result: Callable[[str, R], None] | None) -> None:
-        """Account for one fetched record: keep it (and hand it to ``on_result``), or, with
-        ``keep_records=False``, hand it to ``on_result`` and keep only its id (once the
-        callback has returned, so a failed write leaves the id pending)."""
-        if self.keep_records:
-            self.results[record_id] = record
-            if on_result is not None:
-                on_result(record_id, record)
-            return
+        """Account for one fetched record (after ``on_result`` returned: a failed write
+        leaves the id pending)."""
         if on_result is not None:
             on_result(record_id, record)
-        self.written.add(record_id)
+        if self.keep_records:
+            self.results[record_id] = record
+        else:
+            self.written.add(record_id)
 
     def _split(self) -> tuple[list[R], list[FetchError], list[str]]:
         done, failed = self.results, self.errors
@@ -266,6 +137,22 @@ class BatchState(Generic[R]):
         return OrdersResult(orders=records, errors=errors, pending=pending)
 
 
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The exception to raise for a failed task group: a fulfillkit one first."""
+    leaves: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        exc = stack.pop(0)
+        if isinstance(exc, BaseExceptionGroup):
+            stack.extend(exc.exceptions)
+        else:
+            leaves.append(exc)
+    for exc in leaves:
+        if isinstance(exc, FulfillkitError):
+            return exc
+    return leaves[0]
+
+
 async def run_batch(
     state: BatchState[R],
     fetch: Callable[[str], Awaitable[R]],
@@ -275,115 +162,289 @@ async def run_batch(
     desc: str = "fulfillments",
     on_result: Callable[[str, R], None] | None = None,
     rate_cap: Callable[[], float | None] | None = None,
+    on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Fetch every id of ``state`` not yet in it, ``concurrency`` at a time.
 
     Raises :class:`AuthenticationError` (after cancelling the other workers) when the
-    credentials are refused; every other failure becomes a :class:`FetchError`.
-    ``on_result(id, record)`` is called for each record as it arrives (the checkpoint, a
-    sink); see :meth:`BatchState.add`.
+    credentials are refused, and whatever ``on_result`` raises (a checkpoint or sink
+    failure); every other failure becomes a :class:`FetchError`. ``stop.set()`` (from any
+    thread) lets the requests in flight finish and starts no new one.
     """
     todo = [i for i in state.ids if not state.done(i) and i not in state.errors]
     ids = iter(todo)
+    total = len(state.ids)
+    finished = total - len(todo)
     bar = progress_bar(
-        total=len(state.ids),
-        initial=len(state.ids) - len(todo),
-        progress=progress,
-        desc=desc,
-        rate_cap=rate_cap,
+        total=total, initial=finished, progress=progress, desc=desc, rate_cap=rate_cap
     )
     failures = len(state.errors)
 
     async def worker() -> None:
-        nonlocal failures
+        nonlocal failures, finished
         for record_id in ids:  # one shared iterator: each id is taken by one worker
+            if stop is not None and stop.is_set():
+                return
             try:
                 record = await fetch(record_id)
-            except FetchFailed as exc:
-                state.errors[record_id] = FetchError.from_exception(record_id, exc)
+            except Exception as exc:
+                state.errors[record_id] = error_row(record_id, exc)
                 failures += 1
                 bar.set_postfix(errors=failures, refresh=False)
                 if isinstance(exc, AuthenticationError):
                     raise
             else:
                 state.add(record_id, record, on_result)
+            finished += 1
             bar.update(1)
+            if on_progress is not None:
+                on_progress(finished, total, failures)
 
     try:
         async with asyncio.TaskGroup() as group:
             for _ in range(min(concurrency, len(todo))):
                 group.create_task(worker())
-    except* AuthenticationError as group_error:
-        first = group_error.exceptions[0]
-        raise first from None
+    except BaseExceptionGroup as group_error:
+        raise _first_error(group_error) from None
     finally:
         bar.close()
 
 
-class LoopThread:
-    """An event loop running in a daemon thread, for the synchronous client.
+class Fetcher:
+    """The async core shared by both clients: every public fetch, built on one
+    :class:`~fulfillkit.fetch.request.Requester`."""
 
-    ``run(coro)`` blocks the caller until the coroutine finishes on that loop. It works
-    whether or not the calling thread has a running loop (a Jupyter cell does). A
-    ``KeyboardInterrupt`` in the caller cancels the coroutine (and so its in-flight
-    requests), waits up to ``cancel_timeout`` seconds for it to unwind, and re-raises.
-    """
+    def __init__(self, requester: Requester) -> None:
+        self.requester = requester
 
-    def __init__(self, name: str = "fulfillkit-loop") -> None:
-        self._name = name
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+    def __repr__(self) -> str:
+        return f"Fetcher({self.requester!r})"
 
-    def _start(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                ready = threading.Event()
+    # -- single records -------------------------------------------------------------------
 
-                def main() -> None:
-                    asyncio.set_event_loop(loop)
-                    loop.call_soon(ready.set)
-                    loop.run_forever()
+    async def fulfillment(self, record_id: str, params: dict[str, str]) -> Fulfillment:
+        """One fulfillment by (checked) id, through the retry loop."""
+        return await self.requester.fetch(
+            record_path(FULFILLMENTS, record_id),
+            params,
+            FULFILLMENT_ADAPTER,
+            record_id=record_id,
+            what="fulfillment",
+        )
 
-                self._thread = threading.Thread(target=main, name=self._name, daemon=True)
-                self._thread.start()
-                ready.wait()
-                self._loop = loop
-            return self._loop
+    async def order(self, record_id: str, params: dict[str, str]) -> Order:
+        """One order by (checked) id, through the retry loop."""
+        return await self.requester.fetch(
+            record_path(ORDERS, record_id), params, ORDER_ADAPTER, record_id=record_id, what="order"
+        )
 
-    def run(self, coro: Coroutine[Any, Any, T], *, cancel_timeout: float = 1.0) -> T:
-        """Run ``coro`` on the loop thread and return its result (or raise its error)."""
-        loop = self._start()
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("LoopThread.run called from its own loop thread")
-        future = asyncio.run_coroutine_threadsafe(coro, loop)
+    async def get(self, record_id: object, remote_data: bool, *, order: bool = False) -> Any:
+        """``get`` / ``get_order``: check, fetch, and never let a foreign exception out."""
+        self.requester.check_open()
+        checked, params = check_id(record_id), request_params(remote_data)
         try:
-            while True:  # short waits: the main thread notices Ctrl-C promptly everywhere
-                try:
-                    return future.result(timeout=0.1)
-                except concurrent.futures.TimeoutError:
-                    if future.done():  # the coroutine's own TimeoutError, not our wait's
-                        raise
-        except KeyboardInterrupt:
-            future.cancel()
-            try:
-                future.result(timeout=cancel_timeout)
-            except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
-                pass
-            except Exception:  # noqa: S110 - the interrupt is what the caller must see
-                pass
+            if order:
+                return await self.order(checked, params)
+            return await self.fulfillment(checked, params)
+        except FulfillkitError:
             raise
+        except Exception as exc:
+            row = error_row(checked, exc)
+            raise InvalidResponseError(row.message, id=checked) from None
 
-    def close(self) -> None:
-        """Stop the loop and join the thread. Idempotent."""
-        with self._lock:
-            loop, thread = self._loop, self._thread
-            self._loop = self._thread = None
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=5)
-        if not thread.is_alive():
-            loop.close()
+    # -- listing --------------------------------------------------------------------------
+
+    async def pages(
+        self, *, remote_data: bool, page_size: int, progress: bool | None
+    ) -> AsyncGenerator[list[Fulfillment], None]:
+        """Every page of the list endpoint, deduplicated by id, until ``next_cursor`` is
+        null. Each page request goes through the retry loop and the pacer."""
+        self.requester.check_open()
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ConfigurationError(f"page_size must be an int >= 1, got {page_size!r}")
+        params = {"limit": str(page_size), **request_params(remote_data)}
+        seen_ids: set[str] = set()
+        seen_cursors: set[str] = set()
+        cursor: str | None = None
+        bar = progress_bar(total=None, progress=progress, desc="listing")
+        try:
+            while True:
+                query = {**params, "cursor": cursor} if cursor is not None else params
+                page = await self.requester.fetch(
+                    FULFILLMENTS, query, FULFILLMENT_PAGE_ADAPTER, record_id=None, what="page"
+                )
+                fresh = [r for r in page.data if r.id is None or r.id not in seen_ids]
+                seen_ids.update(r.id for r in fresh if r.id is not None)
+                bar.update(len(fresh))
+                yield fresh
+                cursor = page.next_cursor
+                if cursor is None:
+                    return
+                if cursor in seen_cursors:
+                    raise InvalidResponseError(
+                        "the list endpoint returned a cursor it had already returned; "
+                        "stopping instead of looping"
+                    )
+                seen_cursors.add(cursor)
+        finally:
+            bar.close()
+
+    async def _collect_by_listing(
+        self,
+        state: BatchState[Fulfillment],
+        remote_data: bool,
+        via: Via,
+        on_result: Callable[[str, Fulfillment], None] | None,
+    ) -> None:
+        missing = {canonical_id(i): i for i in state.ids if not state.done(i)}
+        budget = None if via == "list" else len(missing) // 2
+        pages = self.pages(remote_data=remote_data, page_size=100, progress=False)
+        try:
+            async for page in pages:
+                for record in page:
+                    requested = missing.pop(canonical_id(record.id or ""), None)
+                    if requested is not None:
+                        state.add(requested, record, on_result)
+                if not missing:
+                    break
+                if budget is not None:
+                    budget -= 1
+                    if budget <= 0:
+                        break
+        finally:
+            await pages.aclose()
+
+    # -- batches --------------------------------------------------------------------------
+
+    def fulfillments_state(self, ids: Iterable[object], *, sink: object) -> BatchState[Fulfillment]:
+        """A fresh state for ``get_many`` (ids checked and deduplicated)."""
+        self.requester.check_open()
+        return BatchState(check_ids(ids), keep_records=sink is None)
+
+    async def get_many(
+        self,
+        state: BatchState[Fulfillment],
+        *,
+        remote_data: bool,
+        progress: bool | None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_mismatch: OnMismatch = "raise",
+        via: Via = "id",
+        sink: str | os.PathLike[str] | ParquetSink | None = None,
+        on_progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
+    ) -> BatchResult:
+        """Run a batch of fulfillments into ``state``; see ``AsyncClient.get_many``.
+
+        Checkpoint and sink are opened (and so checked) before the first request; any
+        fulfillkit exception leaves with ``.partial`` set.
+        """
+        if via not in ("id", "list", "auto"):
+            raise ConfigurationError(f"via must be 'id', 'list' or 'auto', got {via!r}")
+        params = request_params(remote_data)
+        config = self.requester.config
+        ckpt = (
+            Checkpoint(
+                checkpoint,
+                base_url=config.base_url,
+                token=config.connection_token,
+                on_mismatch=checkpoint_mismatch,
+            )
+            if checkpoint is not None
+            else None
+        )
+        out = _open_sink(sink, remote_data) if sink is not None else None
+        try:
+            with contextlib.ExitStack() as stack:
+                on_result = self._prepare(state, ckpt, out, stack)
+                if via != "id":
+                    await self._collect_by_listing(state, remote_data, via, on_result)
+
+                async def fetch(record_id: str) -> Fulfillment:
+                    return await self.fulfillment(record_id, params)
+
+                await run_batch(
+                    state,
+                    fetch,
+                    concurrency=config.max_concurrency,
+                    progress=progress,
+                    on_result=on_result,
+                    rate_cap=self.requester.pacer.rate_cap,
+                    on_progress=on_progress,
+                    stop=stop,
+                )
+        except FulfillkitError as exc:
+            exc.partial = state.result()
+            raise
+        return state.result()
+
+    @staticmethod
+    def _prepare(
+        state: BatchState[Fulfillment],
+        ckpt: Checkpoint | None,
+        out: ParquetSink | None,
+        stack: contextlib.ExitStack,
+    ) -> Callable[[str, Fulfillment], None] | None:
+        """Open the checkpoint and the sink (checks before any request), load what a
+        previous run finished, and return the per-record callback."""
+        wanted = {canonical_id(i): i for i in state.ids}
+        if ckpt is not None:
+            stack.enter_context(ckpt)
+            for key, record in ckpt.open().items():
+                requested = wanted.get(canonical_id(key))
+                if requested is None:
+                    continue
+                if out is not None:
+                    state.written.add(requested)  # already in a committed part
+                else:
+                    state.results[requested] = record
+        if out is None:
+            return ckpt.write if ckpt is not None else None
+        stack.enter_context(out)
+        for key in out.open(resume=ckpt is not None):
+            requested = wanted.get(canonical_id(key))
+            if requested is not None:
+                state.written.add(requested)
+        if ckpt is not None:
+            out.on_commit = ckpt.write_many
+        return out.write
+
+    async def get_orders(
+        self, order_ids: Iterable[object], *, remote_data: bool, progress: bool | None
+    ) -> OrdersResult:
+        """A batch of orders (nulls and duplicates dropped); see ``get_many``."""
+        self.requester.check_open()
+        state: BatchState[Order] = BatchState(check_ids(_present(order_ids)))
+        params = request_params(remote_data)
+
+        async def fetch(record_id: str) -> Order:
+            return await self.order(record_id, params)
+
+        try:
+            await run_batch(
+                state,
+                fetch,
+                concurrency=self.requester.config.max_concurrency,
+                progress=progress,
+                desc="orders",
+                rate_cap=self.requester.pacer.rate_cap,
+            )
+        except FulfillkitError as exc:
+            exc.partial = state.orders_result()
+            raise
+        return state.orders_result()
+
+
+def _present(values: Iterable[Any]) -> list[Any]:
+    """Drop nulls (None, NaN, pd.NA) from a column of ids; keep everything else to check."""
+
+    def missing(v: Any) -> bool:
+        return v is None or type(v).__name__ in ("NAType", "NaTType") or v != v  # NaN
+
+    return [v for v in values if not missing(v)]
+
+
+def _open_sink(sink: str | os.PathLike[str] | ParquetSink, remote_data: bool) -> ParquetSink:
+    """``sink=`` as a :class:`~fulfillkit.fetch.sink.ParquetSink` (a path makes one)."""
+    return sink if isinstance(sink, ParquetSink) else ParquetSink(sink, remote_data=remote_data)

@@ -1,238 +1,95 @@
-"""The I/O-free core shared by :class:`Client` and :class:`AsyncClient`.
+"""Panora's HTTP protocol, with no I/O: what to send and what an answer means.
 
-Everything that needs no network lives here, so it is written once and tested directly:
-
-* :class:`ClientConfig`: settings read from arguments or the environment, validated before
-  any request (missing key or token, unsafe ``http://`` base URL, bad numbers);
-* :func:`record_path`: the request path with the id percent-encoded into one segment;
-* :func:`request_headers` / :func:`request_params`: Panora's headers and query (never
-  ``remote_data=false``, which Panora reads as true);
-* :func:`interpret`: a status, headers and body become a record or a :class:`Failure`.
+* :func:`record_path`, :func:`request_headers`, :func:`request_params`: the request (the id
+  percent-encoded into one path segment; never ``remote_data=false``, which Panora reads as
+  true);
+* :func:`check_id`, :func:`check_ids`, :func:`parse_ids`, :func:`same_id`: ids, validated
+  before anything is sent, parsed from pasted text, compared as Panora compares them (a
+  UUID in any case is the same record as its canonical lower-case form);
+* :func:`interpret`: a status, headers and body become a record or a :class:`Failure`. A
+  200 is a record only if it is a JSON object whose ``id`` is the one asked for; a 3xx is
+  explained (redirects are never followed: the credentials would travel with them); an
+  error body is parsed within a size and depth bound.
 
 Example:
     >>> record_path("/ecommerce/fulfillments", "../orders/x")
     '/ecommerce/fulfillments/..%2Forders%2Fx'
+    >>> same_id("801F9EDE-C698-4E66-A7FC-48D19EEBAA4F", "801f9ede-c698-4e66-a7fc-48d19eebaa4f")
+    True
 """
 
 from __future__ import annotations
 
-import ipaddress
-import math
-import os
+import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlsplit
+from dataclasses import dataclass
+from typing import Any, Final, Generic, TypeVar
+from urllib.parse import quote
 
 import pydantic
-from pydantic import SecretStr
 
-from ._errors import (
-    AuthenticationError,
+from fulfillkit.errors import (
+    ERRORS_BY_KIND,
     ConfigurationError,
-    ErrorKind,
     FetchFailed,
     InvalidIdError,
-    InvalidResponseError,
-    NetworkError,
-    NotFoundError,
-    RateLimitError,
-    ServerError,
-    TimeoutError,
 )
-from ._redact import redact, redact_url, register_secret
-from ._retry import Decision, RetryPolicy, classify, parse_retry_after
+from fulfillkit.fetch.config import ClientConfig
+from fulfillkit.fetch.redact import redact, redact_url
+from fulfillkit.fetch.retry import Decision, classify, parse_retry_after
 
 __all__ = [
-    "DEFAULT_BASE_URL",
-    "ERRORS_BY_KIND",
-    "ClientConfig",
+    "FULFILLMENTS",
+    "ORDERS",
     "Failure",
+    "Parsed",
+    "canonical_id",
     "check_id",
     "check_ids",
     "interpret",
+    "oversize",
+    "parse_ids",
     "record_path",
     "request_headers",
     "request_params",
+    "same_id",
+    "transport_failure",
 ]
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "https://api.panora.dev"
-PANORA_HOSTED_HOSTS = frozenset(
-    {"api.panora.dev", "api-sandbox.panora.dev", "api-eu.panora.dev", "api-dev.panora.dev"}
-)
-FULFILLMENTS = "/ecommerce/fulfillments"
-ORDERS = "/ecommerce/orders"
-USER_AGENT = "fulfillkit/0.1"
-DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+FULFILLMENTS: Final = "/ecommerce/fulfillments"
+ORDERS: Final = "/ecommerce/orders"
+USER_AGENT: Final = "fulfillkit/0.1"
+MAX_ERROR_BODY: Final = 16 * 1024
+"""Bytes of an error body that are parsed for Panora's ``message`` (the rest is ignored)."""
+MAX_ERROR_DEPTH: Final = 32
+"""Deeper JSON error bodies are shown as text, never parsed (no recursion bomb)."""
 
-ERRORS_BY_KIND: dict[ErrorKind, type[FetchFailed]] = {
-    "not_found": NotFoundError,
-    "auth": AuthenticationError,
-    "rate_limited": RateLimitError,
-    "server": ServerError,
-    "network": NetworkError,
-    "timeout": TimeoutError,
-    "invalid_response": InvalidResponseError,
-}
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_SPLIT = re.compile(r"[\s,;]+")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+# -- ids ------------------------------------------------------------------------------------
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value if value else None
+def canonical_id(value: str) -> str:
+    """The id as Panora answers with it: a UUID in lower case, anything else as is.
 
-
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
-    """Validated client settings. Secrets are :class:`~pydantic.SecretStr`.
-
-    Build it with :meth:`from_args`, which reads ``PANORA_API_KEY``,
-    ``PANORA_CONNECTION_TOKEN`` and ``PANORA_BASE_URL`` for arguments left as ``None``.
+    Example:
+        >>> canonical_id("ABCDEF01-2345-6789-ABCD-EF0123456789")
+        'abcdef01-2345-6789-abcd-ef0123456789'
     """
-
-    api_key: SecretStr
-    connection_token: SecretStr
-    base_url: str
-    max_concurrency: int
-    timeout: float
-    retry: RetryPolicy
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    rate_limit: tuple[int, float] | None = None
-    extra_headers: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_args(
-        cls,
-        api_key: str | SecretStr | None,
-        *,
-        connection_token: str | SecretStr | None,
-        base_url: str | None,
-        max_concurrency: int,
-        timeout: float,
-        max_retries: int,
-        allow_insecure: bool = False,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        rate_limit: tuple[int, float] | str | None = "auto",
-        retry_policy: RetryPolicy | None = None,
-    ) -> ClientConfig:
-        """Validate arguments (falling back to the environment) into a config.
-
-        Raises :class:`ConfigurationError` naming the problem; nothing is sent.
-        """
-        key = _secret(api_key, "PANORA_API_KEY", "api_key")
-        token = _secret(connection_token, "PANORA_CONNECTION_TOKEN", "connection_token")
-        url = _check_base_url(base_url or _env("PANORA_BASE_URL") or DEFAULT_BASE_URL)
-        if not allow_insecure:
-            parts = urlsplit(url)
-            if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
-                raise ConfigurationError(
-                    f"refusing plain http:// to non-loopback host {parts.hostname!r}: the API "
-                    "key would travel in clear; use https:// or pass allow_insecure=True"
-                )
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
-            raise ConfigurationError("max_concurrency must be an int >= 1")
-        if max_concurrency < 1:
-            raise ConfigurationError(f"max_concurrency must be >= 1, got {max_concurrency}")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
-        if not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
-            raise ConfigurationError(f"timeout must be a positive number of seconds: {timeout!r}")
-        if max_response_bytes < 1:
-            raise ConfigurationError("max_response_bytes must be >= 1")
-        limit = _rate_limit(rate_limit, url)
-        policy = retry_policy or RetryPolicy(max_retries=max_retries)
-        if retry_policy is not None and retry_policy.max_retries != max_retries:
-            policy = RetryPolicy(
-                max_retries=max_retries,
-                base_delay=retry_policy.base_delay,
-                max_delay=retry_policy.max_delay,
-                max_retry_after=retry_policy.max_retry_after,
-            )
-        return cls(
-            api_key=key,
-            connection_token=token,
-            base_url=url,
-            max_concurrency=max_concurrency,
-            timeout=float(timeout),
-            retry=policy,
-            max_response_bytes=max_response_bytes,
-            rate_limit=limit,
-        )
-
-    @property
-    def display_url(self) -> str:
-        """The base URL with any credentials removed, safe to print."""
-        return redact_url(self.base_url)
-
-    @property
-    def is_hosted_panora(self) -> bool:
-        """Whether the base URL points at Panora's hosted service."""
-        return (urlsplit(self.base_url).hostname or "") in PANORA_HOSTED_HOSTS
+    return value.lower() if _UUID.fullmatch(value) else value
 
 
-def _secret(value: str | SecretStr | None, env: str, name: str) -> SecretStr:
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    if value is None:
-        value = _env(env)
-    if value is None:
-        raise ConfigurationError(
-            f"no {name}: pass {name}=... or set the {env} environment variable "
-            "(or use Client.sandbox() to try fulfillkit without credentials)"
-        )
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"{name} must be a non-empty string")
-    if any(c in value for c in "\r\n\0"):
-        raise ConfigurationError(f"{name} contains a line break or NUL character")
-    register_secret(value)
-    return SecretStr(value)
-
-
-def _check_base_url(url: str) -> str:
-    if not isinstance(url, str):
-        raise ConfigurationError("base_url must be a string")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"base_url must be an absolute http(s) URL, got {redact_url(url)!r}"
-        )
-    if parts.query or parts.fragment:
-        raise ConfigurationError(
-            f"base_url must not carry a query or fragment: {redact_url(url)!r}"
-        )
-    if parts.username or parts.password:
-        register_secret(parts.netloc.rsplit("@", 1)[0])
-    return url.strip().rstrip("/")
-
-
-def _rate_limit(value: tuple[int, float] | str | None, url: str) -> tuple[int, float] | None:
-    if value == "auto":
-        host = urlsplit(url).hostname or ""
-        return (100, 60.0) if host in PANORA_HOSTED_HOSTS else None
-    if value is None:
-        return None
-    if isinstance(value, str):
-        raise ConfigurationError(
-            f"rate_limit must be (requests, seconds), None or 'auto': {value!r}"
-        )
-    try:
-        count, window = value
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"rate_limit must be (requests, seconds): {value!r}") from None
-    if not isinstance(count, int) or count < 1 or not (float(window) > 0):
-        raise ConfigurationError(f"rate_limit must be (requests >= 1, seconds > 0): {value!r}")
-    return (count, float(window))
+def same_id(answered: object, requested: str) -> bool:
+    """Whether a record's ``id`` is the requested one (UUIDs compared case-insensitively)."""
+    return isinstance(answered, str) and (
+        answered == requested or canonical_id(answered) == canonical_id(requested)
+    )
 
 
 def check_id(value: object, *, position: int | None = None) -> str:
@@ -274,6 +131,31 @@ def check_ids(ids: Iterable[object]) -> list[str]:
     return list(dict.fromkeys(items))  # type: ignore[arg-type]
 
 
+def parse_ids(text: str) -> list[str]:
+    """Ids from text (a file, stdin, a pasted list): split on line breaks, commas,
+    semicolons and spaces; surrounding quotes stripped; blank entries and ``#`` comment
+    lines dropped; duplicates kept once, in first-seen order.
+
+    The one id parser: the CLI and the explorer both use it.
+
+    Example:
+        >>> parse_ids("a, b\\n# comment\\n\\n'c' a")
+        ['a', 'b', 'c']
+    """
+    found: dict[str, None] = {}
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        for part in _SPLIT.split(line):
+            token = part.strip().strip("\"'")
+            if token:
+                found.setdefault(token)
+    return list(found)
+
+
+# -- requests -------------------------------------------------------------------------------
+
+
 def record_path(collection: str, record_id: str) -> str:
     """``collection/<id>`` with the id percent-encoded into exactly one path segment.
 
@@ -294,18 +176,31 @@ def request_params(remote_data: bool) -> dict[str, str]:
     return {"remote_data": "true"} if remote_data else {}
 
 
-def request_headers(config: ClientConfig) -> dict[str, str]:
+class SecretHeaders(dict[str, str]):
+    """Request headers holding credentials; their repr never shows the values (a
+    traceback printed with local variables must not leak them)."""
+
+    def __repr__(self) -> str:
+        return f"SecretHeaders({sorted(self)})"
+
+
+def request_headers(config: ClientConfig) -> SecretHeaders:
     """Panora's auth headers plus ours. The connection token is always present: a request
     without it returns *another customer's* data."""
     token = config.connection_token.get_secret_value()
     if not token:  # unreachable through from_args; kept as the last line of defence
         raise ConfigurationError("refusing to send a request without x-connection-token")
-    return {
-        "x-api-key": config.api_key.get_secret_value(),
-        "x-connection-token": token,
-        "accept": "application/json",
-        "user-agent": USER_AGENT,
-    }
+    return SecretHeaders(
+        {
+            "x-api-key": config.api_key.get_secret_value(),
+            "x-connection-token": token,
+            "accept": "application/json",
+            "user-agent": USER_AGENT,
+        }
+    )
+
+
+# -- answers --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,23 +225,50 @@ class Parsed(Generic[T]):
     value: T
 
 
-def _server_message(body: bytes, limit: int = 500) -> str:
-    """The ``message`` of Panora's JSON error body, else the start of the text; redacted."""
-    text = body[:4096].decode("utf-8", "replace")
-    message: Any = None
-    try:
-        import json
+def _too_deep(body: bytes, limit: int = MAX_ERROR_DEPTH) -> bool:
+    """Whether brackets nest deeper than ``limit`` (brackets in strings count too: a
+    conservative bound that only ever falls back to showing text)."""
+    depth = 0
+    for byte in body.translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
 
-        payload = json.loads(body) if len(body) <= 65536 else None
+
+def _server_message(body: bytes, limit: int = 500) -> str:
+    """The ``message`` of Panora's JSON error body, else the start of the text; redacted.
+
+    Bounded: at most :data:`MAX_ERROR_BODY` bytes are looked at and a body nested deeper
+    than :data:`MAX_ERROR_DEPTH` is not parsed.
+    """
+    head = body[:MAX_ERROR_BODY]
+    text = head[:4096].decode("utf-8", "replace")
+    message: Any = None
+    if len(body) <= MAX_ERROR_BODY and not _too_deep(head):
+        try:
+            payload = json.loads(head)
+        except (ValueError, RecursionError):
+            payload = None
         if isinstance(payload, dict):
             message = payload.get("message")
             if isinstance(message, list):
                 message = "; ".join(map(str, message))
-    except ValueError:
-        pass
     if not isinstance(message, str):
         message = text
     return redact(" ".join(message.split())[:limit])
+
+
+def _redirect(status: int, headers: Mapping[str, str]) -> Failure:
+    location = headers.get("location")
+    where = f" to {redact(redact_url(location))[:300]!r}" if location else " (no Location)"
+    return Failure(
+        Decision("server", retry=False, reason="redirect not followed"),
+        f"HTTP {status} redirect{where} not followed: fulfillkit never follows redirects "
+        "because the API key and connection token would travel with them; set base_url to "
+        "the final address",
+        status=status,
+    )
 
 
 def interpret(
@@ -356,15 +278,17 @@ def interpret(
     adapter: pydantic.TypeAdapter[T],
     *,
     what: str = "fulfillment",
+    record_id: str | None = None,
 ) -> Parsed[T] | Failure:
     """Turn one complete response into a record or a :class:`Failure`.
 
-    A 200 whose body is not valid JSON, or not a record, is ``invalid_response`` and is
-    not retried: the server answered, and asking again returns the same thing.
+    A 200 whose body is not valid JSON, not a record, or (with ``record_id``) a record
+    with another ``id`` is ``invalid_response`` and is not retried: the server answered,
+    and asking again returns the same thing.
     """
     if status == 200:
         try:
-            return Parsed(adapter.validate_json(body))
+            value = adapter.validate_json(body)
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_url=False, include_input=False)
             first = errors[0] if errors else {"msg": "invalid", "loc": ()}
@@ -375,6 +299,19 @@ def interpret(
                 f"response body is {kind} ({loc}: {first.get('msg')})",
                 status=status,
             )
+        if record_id is not None:
+            answered = getattr(value, "id", None)
+            if not same_id(answered, record_id):
+                shown = "no id" if answered is None else f"id {redact(str(answered))[:80]!r}"
+                return Failure(
+                    Decision("invalid_response", retry=False),
+                    f"asked for {what} {record_id!r:.80} but the response is a {what} with "
+                    f"{shown} (a caching proxy or a server bug?); not counted",
+                    status=status,
+                )
+        return Parsed(value)
+    if 300 <= status < 400:
+        return _redirect(status, headers)
     message = _server_message(body)
     decision = classify(status, message)
     retry_after = parse_retry_after(headers.get("retry-after")) if status in (429, 503) else None
@@ -383,15 +320,15 @@ def interpret(
 
 
 def oversize(limit: int) -> Failure:
-    """The failure for a body larger than ``max_response_bytes``."""
+    """The failure for a body larger than ``max_response_bytes`` (decoded)."""
     return Failure(
         Decision("invalid_response", retry=False),
-        f"response body exceeds max_response_bytes={limit}",
+        f"response body exceeds max_response_bytes={limit} (decoded bytes)",
         status=200,
     )
 
 
 def transport_failure(exc: BaseException, decision: Decision) -> Failure:
     """The failure for a transport exception, with a redacted message."""
-    detail = redact(str(exc)) or type(exc).__name__
+    detail = redact(str(exc))[:300] or type(exc).__name__
     return Failure(decision, f"{decision.reason} ({type(exc).__name__}: {detail})")
