@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClient", "Client"]
 
 
-
 def _core(
     api_key: object,
     connection_token: object,
@@ -61,9 +60,14 @@ def _core(
     return Fetcher(Requester(config, transport))
 
 
-def _sandbox_args(n: int, seed: int, latency: float, faults: Faults | None,
-                  rate_limit: tuple[int, float] | None, kwargs: dict[str, Any]) -> tuple[
-                      tuple[str, str, AsyncBaseTransport, dict[str, Any]], list[str]]:
+def _sandbox_args(
+    n: int,
+    seed: int,
+    latency: float,
+    faults: Faults | None,
+    rate_limit: tuple[int, float] | None,
+    kwargs: dict[str, Any],
+) -> tuple[tuple[str, str, AsyncBaseTransport, dict[str, Any]], list[str]]:
     """The core arguments of a sandbox client, and the ids its dataset holds."""
     from fulfillkit.sandbox import (
         SANDBOX_API_KEY,

@@ -92,6 +92,11 @@ class FetchError:
     message: str
     attempts: int
 
+    @classmethod
+    def from_exception(cls, record_id: str, exc: FetchFailed) -> FetchError:
+        """The row for an exception raised by ``get`` (its message is already redacted)."""
+        return cls(record_id, exc.kind, exc.status, exc.message, exc.attempts)
+
 
 class PartialResult(Protocol):
     """What ``.partial`` holds: a batch result so far (``BatchResult``, ``OrdersResult``).

@@ -82,7 +82,11 @@ class Requester:
             raise ClientClosedError("the client is closed; create a new one")
 
     async def _attempt(
-        self, path: str, params: dict[str, str], adapter: pydantic.TypeAdapter[T], what: str,
+        self,
+        path: str,
+        params: dict[str, str],
+        adapter: pydantic.TypeAdapter[T],
+        what: str,
         record_id: str | None,
     ) -> Parsed[T] | Failure:
         config = self.config
