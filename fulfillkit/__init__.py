@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .client import AsyncClient, Client
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -39,7 +40,6 @@ from .errors import (
     SinkError,
     TimeoutError,
 )
-from .client import AsyncClient, Client
 from .fetch.results import BatchResult
 from .fetch.retry import RetryPolicy
 from .models import Fulfillment, Order

@@ -47,9 +47,10 @@ import pandas as pd
 from dask.delayed import delayed
 from pydantic import SecretStr
 
-from fulfillkit.fetch.protocol import check_ids
 from fulfillkit.errors import FetchError
+from fulfillkit.fetch.protocol import check_ids
 from fulfillkit.fetch.results import BatchResult
+
 from .client import Client
 from .frame import STRING, to_frame
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fulfillkit.errors import FetchError
 from fulfillkit.fetch.results import BatchResult
+
 from .models import Fulfillment
 
 if TYPE_CHECKING:

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from fulfillkit.errors import FulfillkitError
+
 from .frame import BOOLEAN, DERIVED_SCHEMA, INT, SCHEMA, STRING, TIMESTAMP, WIDE_SCHEMA
 
 __all__ = ["ExportFormatError", "export", "read_frame"]

@@ -61,6 +61,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fulfillkit.errors import FulfillkitError
+
 from .carriers import DEFAULT_CARRIERS, OTHER, CarrierTable
 from .models import Fulfillment
 from .tracking import (

@@ -452,7 +452,10 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
         try:
             result = client.get_many(
-                ids, remote_data=remote_data, progress=False, on_progress=on_progress,
+                ids,
+                remote_data=remote_data,
+                progress=False,
+                on_progress=on_progress,
                 stop=self._stop,
             )
         except FulfillkitError as exc:  # shown in the widget; the kernel log would hide it
@@ -463,8 +466,13 @@ class Explorer(w.VBox):  # type: ignore[misc]
                 if isinstance(partial, BatchResult)
                 else BatchResult(fulfillments=[], errors=[], pending=list(ids))
             )
-        self._paint_progress(result.requested - len(result.pending), len(ids),
-                             len(result.errors), started, force=True)
+        self._paint_progress(
+            result.requested - len(result.pending),
+            len(ids),
+            len(result.errors),
+            started,
+            force=True,
+        )
         try:
             self._show_result(result, remote_data, time.monotonic() - started, failure)
         except Exception:

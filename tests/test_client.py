@@ -24,7 +24,7 @@ from fulfillkit.sandbox import (
     SandboxServer,
 )
 
-from .conftest import FAST_RETRIES, fast_retries
+from .conftest import fast_retries
 
 MakeClient = Callable[..., fk.Client]
 

@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 
 import fulfillkit as fk
-from fulfillkit.errors import FetchError
-from fulfillkit.fetch.results import BatchResult
 from fulfillkit.carriers import DEFAULT_CARRIERS
 from fulfillkit.display import (
     ReportView,
@@ -22,6 +20,8 @@ from fulfillkit.display import (
     report_html,
     safe_url,
 )
+from fulfillkit.errors import FetchError
+from fulfillkit.fetch.results import BatchResult
 from fulfillkit.frame import to_frame
 from fulfillkit.reports import carrier_report, format_carrier_report
 

@@ -159,7 +159,7 @@ def test_no_log_records_per_request_when_logging_is_off(
     assert {k: v for k, v in fetched.items() if not k.startswith("uvicorn")} == {}
 
 
-# -- the lane pool and the direct GET (fulfillkit.fetch.transport) ---------------------------------------
+# -- the lane pool and the direct GET (fulfillkit.fetch.transport) ---------------------------
 
 
 async def _echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -24,7 +24,7 @@ from fulfillkit.sandbox import (
     make_dataset,
 )
 
-from .conftest import FAST_RETRIES, fast_retries
+from .conftest import fast_retries
 
 TRANSIENT = ("503", "502", "504", "429", "500", "drop", "truncate", "slow")
 
@@ -184,6 +184,7 @@ def test_ctrl_c_stops_quickly_and_keeps_what_was_fetched(tmp_path: Path) -> None
         time.sleep(0.3)
         assert app.stats.requests == requests_at_stop  # nothing kept running
     partial = info.value.partial
+    assert isinstance(partial, fk.BatchResult)
     assert isinstance(info.value, KeyboardInterrupt)
     assert 0 < len(partial.fulfillments) < 400
     assert partial.pending

@@ -26,14 +26,13 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
-
-import asyncio
 
 from fulfillkit.errors import (
     AuthenticationError,
@@ -44,6 +43,7 @@ from fulfillkit.errors import (
     InvalidResponseError,
 )
 from fulfillkit.fetch.checkpoint import Checkpoint, OnMismatch
+from fulfillkit.fetch.progress import progress_bar
 from fulfillkit.fetch.protocol import (
     FULFILLMENTS,
     ORDERS,
@@ -53,7 +53,6 @@ from fulfillkit.fetch.protocol import (
     record_path,
     request_params,
 )
-from fulfillkit.fetch.progress import progress_bar
 from fulfillkit.fetch.redact import redact
 from fulfillkit.fetch.request import Requester
 from fulfillkit.fetch.results import BatchResult, OrdersResult

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -131,10 +132,8 @@ class LoopThread:
         concurrent.futures.wait(futures, timeout=CLOSE_WAIT)
         if final is not None and not loop.is_closed():
             done = asyncio.run_coroutine_threadsafe(final(), loop)
-            try:
+            with contextlib.suppress(Exception):  # closing must not fail
                 done.result(timeout=CLOSE_WAIT)
-            except Exception:  # noqa: S110 - closing must not fail; sockets go with the loop
-                pass
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         if not thread.is_alive():

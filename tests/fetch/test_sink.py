@@ -13,10 +13,10 @@ import pytest
 
 import fulfillkit as fk
 from fulfillkit.export import read_frame
+from fulfillkit.fetch.sink import FIELD_MAPPINGS_COLUMN, ParquetSink, expand_field_mappings
 from fulfillkit.frame import to_frame
 from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment
 from fulfillkit.sandbox import make_dataset
-from fulfillkit.fetch.sink import FIELD_MAPPINGS_COLUMN, ParquetSink, expand_field_mappings
 
 
 @pytest.fixture(scope="module")
