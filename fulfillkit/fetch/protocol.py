@@ -264,9 +264,9 @@ def _redirect(status: int, headers: Mapping[str, str]) -> Failure:
     where = f" to {redact(redact_url(location))[:300]!r}" if location else " (no Location)"
     return Failure(
         Decision("server", retry=False, reason="redirect not followed"),
-        f"HTTP {status} redirect{where} not followed: fulfillkit never follows redirects "
-        "because the API key and connection token would travel with them; set base_url to "
-        "the final address",
+        f"redirect {status}{where} not followed: fulfillkit never follows redirects because "
+        "the credentials (API key and connection token) would travel with them; set "
+        "base_url to the final address",
         status=status,
     )
 
