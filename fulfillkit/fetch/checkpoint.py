@@ -111,7 +111,7 @@ class Checkpoint:
         if data.strip():
             header = self._header(data)
             if self._matches(header):
-                records = self._load(data)
+                records = self._load(_without_torn_tail(data))
             elif self._on_mismatch == "discard":
                 data = b""
             else:
@@ -260,6 +260,13 @@ class Checkpoint:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _without_torn_tail(data: bytes) -> bytes:
+    """``data`` without an unparseable last line (a write cut short by a kill)."""
+    start = data.rfind(b"\n") + 1
+    tail = data[start:]
+    return data if not tail.strip() or _parses(tail) else data[:start]
 
 
 def _parses(line: bytes) -> bool:
