@@ -54,7 +54,7 @@ from fulfillkit.fetch.protocol import (
     request_params,
 )
 from fulfillkit.fetch.redact import redact
-from fulfillkit.fetch.request import Requester
+from fulfillkit.fetch.request import Requester, detached
 from fulfillkit.fetch.results import BatchResult, OrdersResult
 from fulfillkit.fetch.sink import ParquetSink
 from fulfillkit.models import (
@@ -250,7 +250,7 @@ class Fetcher:
             raise
         except Exception as exc:
             row = error_row(checked, exc)
-            raise InvalidResponseError(row.message, id=checked) from None
+            raise InvalidResponseError(row.message, id=checked) from detached(exc)
 
     # -- listing --------------------------------------------------------------------------
 

@@ -49,9 +49,12 @@ def test_a_trickling_server_hits_the_whole_request_deadline(where: str) -> None:
         else:
             trickle(conn, full, 0.05, server.stop)
 
-    with RawServer(handler) as server, client(server.url, timeout=0.5) as c:
-        with pytest.raises(fk.TimeoutError) as info:
-            c.get(IDS[0])
+    with (
+        RawServer(handler) as server,
+        client(server.url, timeout=0.5) as c,
+        pytest.raises(fk.TimeoutError) as info,
+    ):
+        c.get(IDS[0])
     # each read came within 0.05 s, so only a whole-request deadline can end this
     assert info.value.kind == "timeout" and info.value.attempts == 2
 
@@ -65,7 +68,9 @@ def test_corrupt_encodings_fail_that_id_and_the_batch_goes_on(encoding: str) -> 
     def handler(path: str, conn: socket.socket) -> None:
         rid = requested(path)
         if rid == IDS[0]:
-            conn.sendall(response(200, b"\x1f\x8b\x08garbage" * 50, headers={"Content-Encoding": encoding}))
+            conn.sendall(
+                response(200, b"\x1f\x8b\x08garbage" * 50, headers={"Content-Encoding": encoding})
+            )
         else:
             conn.sendall(response(200, record(rid)))
 
@@ -146,9 +151,12 @@ def test_a_redirect_names_status_location_and_why_it_is_not_followed() -> None:
     def handler(path: str, conn: socket.socket) -> None:
         conn.sendall(response(302, b"", headers={"Location": "https://elsewhere.example/x"}))
 
-    with RawServer(handler) as server, client(server.url) as c:
-        with pytest.raises(fk.FetchFailed) as info:
-            c.get(IDS[0])
+    with (
+        RawServer(handler) as server,
+        client(server.url) as c,
+        pytest.raises(fk.FetchFailed) as info,
+    ):
+        c.get(IDS[0])
     text = str(info.value)
     assert "302" in text and "https://elsewhere.example/x" in text
     assert "credentials" in text and "not followed" in text
@@ -173,7 +181,9 @@ def test_one_batch_through_every_misbehaviour_accounts_for_every_id() -> None:
         elif rid == IDS[4]:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{")  # truncated
         else:
-            conn.sendall(response(200, zlib.compress(record(rid)), headers={"Content-Encoding": "deflate"}))
+            conn.sendall(
+                response(200, zlib.compress(record(rid)), headers={"Content-Encoding": "deflate"})
+            )
 
     with RawServer(handler) as server, client(server.url) as c:
         batch = c.get_many(IDS, progress=False)
@@ -198,9 +208,12 @@ def test_refused_credentials_stop_the_batch_with_partial() -> None:
         else:
             conn.sendall(response(200, record(rid)))
 
-    with RawServer(handler) as server, client(server.url, max_concurrency=1) as c:
-        with pytest.raises(fk.AuthenticationError) as info:
-            c.get_many(IDS, progress=False)
+    with (
+        RawServer(handler) as server,
+        client(server.url, max_concurrency=1) as c,
+        pytest.raises(fk.AuthenticationError) as info,
+    ):
+        c.get_many(IDS, progress=False)
     partial = info.value.partial
     assert isinstance(partial, fk.BatchResult)
     assert [f.id for f in partial] == IDS[:3] and [e.id for e in partial.errors] == [IDS[3]]

@@ -65,7 +65,7 @@ def test_no_secret_in_any_error_path(tmp_path: Path) -> None:
 
     # a server that echoes the credentials back in an error body (as Panora echoes a token)
     def echo(path: str, conn: object) -> None:
-        body = f"{{\"message\": \"internal error for token {TOKEN} key {KEY}\"}}".encode()
+        body = f'{{"message": "internal error for token {TOKEN} key {KEY}"}}'.encode()
         conn.sendall(response(500, body))  # type: ignore[attr-defined]
 
     with RawServer(echo) as server:

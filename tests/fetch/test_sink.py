@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -131,18 +130,11 @@ def test_bad_row_group_size() -> None:
         ParquetSink("x.parquet", row_group_size=0)
 
 
-needs_sink = pytest.mark.skipif(
-    "sink" not in inspect.signature(fk.Client.get_many).parameters,
-    reason="get_many(sink=...) not wired yet",
-)
-
-
-@needs_sink
 def test_get_many_streams_to_the_sink(tmp_path: Path) -> None:
     path = tmp_path / "batch.parquet"
     with fk.Client.sandbox(n=40) as client:
         ids = [*client.sandbox_ids, "missing"]
-        batch = client.get_many(ids, progress=False, sink=path)  # type: ignore[call-arg, unused-ignore]
+        batch = client.get_many(ids, progress=False, sink=path)
         reference = client.get_many(client.sandbox_ids, progress=False)
     assert batch.fulfillments == []
     assert getattr(batch, "written", None) == 40
@@ -157,7 +149,6 @@ def test_get_many_streams_to_the_sink(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(got, want)
 
 
-@needs_sink
 def test_get_many_sink_with_checkpoint_resumes(tmp_path: Path) -> None:
     sink, ckpt = tmp_path / "a.parquet", tmp_path / "a.jsonl"
     with fk.Client.sandbox(n=30) as client:
@@ -167,7 +158,6 @@ def test_get_many_sink_with_checkpoint_resumes(tmp_path: Path) -> None:
     assert sorted(set(pq.read_table(sink).column("id").to_pylist())) == sorted(client.sandbox_ids)
 
 
-@needs_sink
 def test_get_many_refuses_to_overwrite_a_dataset_without_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "a.parquet"
     with fk.Client.sandbox(n=3) as client:
@@ -177,13 +167,10 @@ def test_get_many_refuses_to_overwrite_a_dataset_without_checkpoint(tmp_path: Pa
     assert info.value.partial is not None and info.value.partial.requested == 3
 
 
-@needs_sink
 def test_get_many_via_list_streams_to_the_sink(tmp_path: Path) -> None:
     path = tmp_path / "listed.parquet"
     with fk.Client.sandbox(n=30) as client:
-        batch = client.get_many(  # type: ignore[call-arg, unused-ignore]
-            client.sandbox_ids, progress=False, via="list", sink=path
-        )
+        batch = client.get_many(client.sandbox_ids, progress=False, via="list", sink=path)
         ids = set(client.sandbox_ids)
     assert batch.ok and batch.fulfillments == [] and getattr(batch, "written", None) == 30
     assert set(read_frame(path)["id"]) == ids
