@@ -92,7 +92,7 @@ def test_a_file_that_is_not_a_checkpoint_is_never_modified(
                     data.fulfillment_ids,
                     progress=False,
                     checkpoint=path,
-                    checkpoint_mismatch=mismatch,  # type: ignore[arg-type]
+                    checkpoint_mismatch=mismatch,
                 )
     assert path.read_bytes() == before and app.stats.requests == 0
 

@@ -70,37 +70,37 @@ def test_no_secret_in_any_error_path(tmp_path: Path) -> None:
 
     with RawServer(echo) as server:
         client = fk.Client(KEY, connection_token=TOKEN, base_url=server.url)
-        with pytest.raises(fk.FetchFailed) as info:
+        with pytest.raises(fk.FetchFailed) as info2:
             client.get("a")
-        failures.append(info.value)
+        failures.append(info2.value)
         batch = client.get_many(["a"], progress=False)
         assert all(s not in repr(batch.errors) for s in SECRETS)
-        with pytest.raises(fk.FetchFailed) as info:
+        with pytest.raises(fk.FetchFailed) as info3:
             batch.raise_for_errors()
-        failures.append(info.value)
+        failures.append(info3.value)
         client.close()
     # connection refused (a network error with the transport's own exception chained)
     with fk.Client(KEY, connection_token=TOKEN, base_url="http://127.0.0.1:9") as refused:
-        with pytest.raises(fk.NetworkError) as info:
+        with pytest.raises(fk.NetworkError) as info4:
             refused.get("a")
-        failures.append(info.value)
+        failures.append(info4.value)
     # a checkpoint of another connection
     app = SandboxApp(make_dataset(2), api_keys=(SANDBOX_API_KEY, KEY), connection_tokens=(TOKEN,))
     with SandboxServer(app) as sandbox:
         with fk.Client(SANDBOX_API_KEY, connection_token=TOKEN + "x", base_url=sandbox.url) as c:
-            with pytest.raises(fk.FulfillkitError) as info:
+            with pytest.raises(fk.FulfillkitError) as info5:
                 c.get_many(["a"], progress=False)
-            failures.append(info.value)
+            failures.append(info5.value)
             c.get_many([], progress=False, checkpoint=tmp_path / "c.jsonl")
         with fk.Client(KEY, connection_token=TOKEN, base_url=sandbox.url) as c:
-            with pytest.raises(fk.CheckpointError) as info:
+            with pytest.raises(fk.CheckpointError) as info6:
                 c.get_many(["a"], progress=False, checkpoint=tmp_path / "c.jsonl")
-            failures.append(info.value)
+            failures.append(info6.value)
     # closed client
     closed = fk.Client(KEY, connection_token=TOKEN, base_url="http://127.0.0.1:9")
     closed.close()
-    with pytest.raises(fk.ClientClosedError) as info:
+    with pytest.raises(fk.ClientClosedError) as info7:
         closed.get("a")
-    failures.append(info.value)
+    failures.append(info7.value)
     for exc in failures:
         assert_clean(exc, KEY, TOKEN, TOKEN + "x")
