@@ -137,7 +137,7 @@ def test_checkpoint_resume_after_sigkill(tmp_path: Path) -> None:
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if checkpoint.exists() and checkpoint.read_bytes().count(b"\n") >= 60:
+                if checkpoint.exists() and checkpoint.read_bytes().count(b"\n") >= 61:  # + header
                     break
                 time.sleep(0.02)
             os.kill(child.pid, signal.SIGKILL)
