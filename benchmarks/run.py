@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -230,7 +231,10 @@ def sink_runs(
             argv += ["--url", url, "--ids", str(ids_file), "--out", str(out)]
             argv += ["--concurrency", str(CONCURRENCY)]
             result = run_json(argv, timeout=900)
-            out.unlink(missing_ok=True)
+            if out.is_dir():  # a sink writes a Parquet dataset folder
+                shutil.rmtree(out)
+            else:
+                out.unlink(missing_ok=True)
             runs[mode].append(result)
             if "skipped" in result:
                 log(f"  sink {mode}: skipped ({result['skipped']})")

@@ -20,12 +20,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._batch import BatchResult, FetchError
-from ._errors import (
+from .client import AsyncClient, Client
+from .errors import (
     APIStatusError,
     AuthenticationError,
     BatchInterrupted,
+    CheckpointError,
+    ClientClosedError,
     ConfigurationError,
+    FetchError,
     FetchFailed,
     FulfillkitError,
     InvalidIdError,
@@ -34,10 +37,11 @@ from ._errors import (
     NotFoundError,
     RateLimitError,
     ServerError,
+    SinkError,
     TimeoutError,
 )
-from ._retry import RetryPolicy
-from .client import AsyncClient, Client
+from .fetch.results import BatchResult
+from .fetch.retry import RetryPolicy
 from .models import Fulfillment, Order
 
 if TYPE_CHECKING:
@@ -74,7 +78,9 @@ __all__ = [
     "AuthenticationError",
     "BatchInterrupted",
     "BatchResult",
+    "CheckpointError",
     "Client",
+    "ClientClosedError",
     "ConfigurationError",
     "ExportFormatError",
     "FetchError",
@@ -90,6 +96,7 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
+    "SinkError",
     "TimeoutError",
     "UnparsedTimestampWarning",
     "__version__",

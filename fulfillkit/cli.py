@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ._errors import FulfillkitError
+from fulfillkit.errors import FulfillkitError
 
 __all__ = ["main"]
 
@@ -38,7 +38,7 @@ def _read_ids(source: str, stdin: TextIO) -> list[str]:
 
 
 def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
-    from ._batch import BatchResult
+    from fulfillkit.fetch.results import BatchResult
 
     assert isinstance(batch, BatchResult)
     rate = batch.requested / elapsed if elapsed > 0 else float("inf")

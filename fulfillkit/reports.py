@@ -1,8 +1,8 @@
 """Summaries of fulfillment frames: the carrier report.
 
-:func:`carrier_report` works on what :func:`fulfillkit.frame.to_frame` returns, exploded (one
+:func:`carrier_report` works on what :func:`fulfillkit.frames.to_frame` returns, exploded (one
 row per tracking position) or not (``explode=False``), and on what
-:func:`fulfillkit.export.read_frame` reads back. Each fulfillment counts once, however many
+:func:`fulfillkit.frames.read_frame` reads back. Each fulfillment counts once, however many
 rows it has.
 
 Example:
@@ -49,7 +49,7 @@ STATUS_REPORT_SCHEMA: Final = {
     "share_failure": pd.Float64Dtype(),
 }
 """Columns :func:`carrier_report` adds when the frame has ``shipment_status`` (from
-``to_frame(..., remote_data=True)``); groups in :data:`fulfillkit.frame.SHIPMENT_STATUS_GROUPS`."""
+``to_frame(..., remote_data=True)``); groups in :data:`fulfillkit.frames.SHIPMENT_STATUS_GROUPS`."""
 _STATUS_SHARES: Final = {
     "share_delivered": "delivered",
     "share_in_transit": "in_transit",

@@ -4,7 +4,7 @@ and the one "one row per fulfillment" rule for frames.
 Everything here is *derived*: it sits in its own column named as such, never in a source
 column. The carrier columns are computed on small integer codes: the canonical name once
 per distinct ``carrier`` spelling, the detected carrier once per number (vectorised in
-:func:`fulfillkit.tracking.detect_carrier_codes`), the mismatch and URL template from
+:func:`fulfillkit.carriers.detect_carrier_codes`), the mismatch and URL template from
 (canonical, detected) lookup tables; URLs are joined by Arrow.
 
 Example:
@@ -64,7 +64,7 @@ class Derived:
     """The derived carrier columns of every exploded row (tracking position).
 
     ``row_record`` maps a row to its record; ``detected`` is an index into
-    :data:`~fulfillkit.tracking.CARRIER_NAMES` (``-1``: none); ``urls`` is the derived
+    :data:`~fulfillkit.carriers.CARRIER_NAMES` (``-1``: none); ``urls`` is the derived
     tracking page per row (null where none is derived).
     """
 
@@ -182,7 +182,7 @@ def _lookup_tables(
 def _format_urls(templates: list[str], chosen: npt.NDArray[np.intp], numbers: pa.Array) -> pa.Array:
     """``templates[chosen[i]]`` filled with ``numbers[i]`` (null for a blank number). Plain
     letters-and-digits numbers (nearly all) are joined in Arrow; the rest go through
-    :func:`~fulfillkit.tracking.format_tracking_url`."""
+    :func:`~fulfillkit.carriers.format_tracking_url`."""
     if len(numbers) == 0:
         return pa.array([], type=ARROW_STRING)
     plain = pc.fill_null(pc.match_substring_regex(numbers, "^[0-9A-Za-z]+$"), False)

@@ -49,7 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fulfillkit._errors import FulfillkitError
+from fulfillkit.errors import FulfillkitError
 from fulfillkit.frames.schema import (
     BOOLEAN,
     DERIVED_SCHEMA,
@@ -157,7 +157,7 @@ def _atomic(target: Path, write: Callable[[Path], Any]) -> Path:
 def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an :func:`export`-ed CSV or Parquet file back with the frame's dtypes.
 
-    Known columns get their :data:`~fulfillkit.frame.SCHEMA` dtype and every text column
+    Known columns get their :data:`~fulfillkit.frames.SCHEMA` dtype and every text column
     is ``string[pyarrow]`` again; in a CSV, the ``'`` added against formulas is removed and
     the other columns are inferred.
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import html
-import inspect
 import io
 import math
 import os
@@ -45,16 +44,16 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as w
 
-from fulfillkit._batch import BatchResult, FetchError
-from fulfillkit._errors import FulfillkitError
-from fulfillkit.models import Fulfillment
+from fulfillkit.errors import FulfillkitError
+from fulfillkit.fetch.protocol import parse_ids
+from fulfillkit.fetch.results import BatchResult
 from fulfillkit.notebook.html import bad as _bad  # _status(bad=...) would shadow the name
 from fulfillkit.notebook.html import frame_html
 
@@ -90,7 +89,6 @@ _MISSING_SANDBOX_IDS: Final = (
     "00000000-0000-4000-8000-000000000000",
     "not-a-uuid",
 )
-_SPLIT: Final = re.compile(r"[\s,;]+")
 _CSS: Final = """<style>
 .fk-explorer .fk-table-wrap{max-height:560px;overflow:auto;border:1px solid #ddd}
 .fk-explorer table.fk-table{border-collapse:collapse;font-size:12px;white-space:nowrap}
@@ -124,25 +122,6 @@ def explorer(
         >>> ex.close()
     """
     return Explorer(client, export_dir=export_dir, page_size=page_size)
-
-
-def parse_ids(text: str) -> list[str]:
-    """Ids from pasted text: split on newlines, commas, semicolons and spaces; blank
-    entries and ``#`` comment lines dropped; duplicates kept once, in first-seen order.
-
-    Example:
-        >>> parse_ids("a, b\\n# comment\\n\\nc a")
-        ['a', 'b', 'c']
-    """
-    found: dict[str, None] = {}
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        for part in _SPLIT.split(line):
-            token = part.strip().strip("\"'")
-            if token:
-                found.setdefault(token)
-    return list(found)
 
 
 def ids_from_file(name: str, content: bytes) -> list[str]:
@@ -466,45 +445,37 @@ class Explorer(w.VBox):  # type: ignore[misc]
     # -- the fetch (worker thread) ----------------------------------------------------------
 
     def _fetch(self, client: Client, ids: list[str], remote_data: bool) -> None:
+        """One ``get_many`` call (the batch engine): its progress callback paints the bar,
+        the Stop button's event stops it (ids not started stay pending)."""
         started = time.monotonic()
-        fulfillments: list[Fulfillment] = []
-        errors: list[FetchError] = []
-        pending: list[str] = []
         failure: BaseException | None = None
-        supports_callback = "on_progress" in inspect.signature(client.get_many).parameters
+
+        def on_progress(done: int, total: int, failed: int) -> None:
+            self._paint_progress(done, total, failed, started)
+
         try:
-            for start, chunk in _chunks(ids, _chunk_size(len(ids), client.max_concurrency)):
-                if self._stop.is_set():
-                    pending.extend(ids[start:])
-                    break
-                done_before, errors_before = len(fulfillments) + len(errors), len(errors)
-                kwargs: dict[str, Any] = {}
-                if supports_callback:
-
-                    def on_progress(
-                        done: int,
-                        _total: int,
-                        failed: int,
-                        done_before: int = done_before,
-                        errors_before: int = errors_before,
-                    ) -> None:
-                        self._paint_progress(
-                            done_before + done, len(ids), errors_before + failed, started
-                        )
-
-                    kwargs["on_progress"] = on_progress
-                batch = client.get_many(chunk, remote_data=remote_data, progress=False, **kwargs)
-                fulfillments.extend(batch.fulfillments)
-                errors.extend(batch.errors)
-                pending.extend(batch.pending)
-                self._paint_progress(
-                    len(fulfillments) + len(errors), len(ids), len(errors), started, force=True
-                )
-        except Exception as exc:  # shown in the widget; the kernel log would hide it
+            result = client.get_many(
+                ids,
+                remote_data=remote_data,
+                progress=False,
+                on_progress=on_progress,
+                stop=self._stop,
+            )
+        except FulfillkitError as exc:  # shown in the widget; the kernel log would hide it
             failure = exc
-            done = {f.id for f in fulfillments} | {e.id for e in errors}
-            pending = [i for i in ids if i not in done]
-        result = BatchResult(fulfillments=fulfillments, errors=errors, pending=pending)
+            partial = exc.partial
+            result = (
+                partial
+                if isinstance(partial, BatchResult)
+                else BatchResult(fulfillments=[], errors=[], pending=list(ids))
+            )
+        self._paint_progress(
+            result.requested - len(result.pending),
+            len(ids),
+            len(result.errors),
+            started,
+            force=True,
+        )
         try:
             self._show_result(result, remote_data, time.monotonic() - started, failure)
         except Exception:
@@ -705,16 +676,6 @@ class Explorer(w.VBox):  # type: ignore[misc]
             child = stack.pop()
             stack.extend(getattr(child, "children", ()))
             yield child
-
-
-def _chunks(ids: Sequence[str], size: int) -> Iterator[tuple[int, Sequence[str]]]:
-    for start in range(0, len(ids), size):
-        yield start, ids[start : start + size]
-
-
-def _chunk_size(total: int, concurrency: int) -> int:
-    """About a hundred progress steps, each at least a few rounds of the worker pool."""
-    return max(concurrency * 4, math.ceil(total / 100))
 
 
 def _slug(text: str) -> str:

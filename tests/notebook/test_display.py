@@ -10,13 +10,12 @@ import pandas as pd
 import pytest
 
 import fulfillkit as fk
-from fulfillkit._batch import BatchResult, FetchError
 from fulfillkit.carriers import DEFAULT_CARRIERS
+from fulfillkit.errors import FetchError
+from fulfillkit.fetch.results import BatchResult, batch_html, batch_text
 from fulfillkit.frames import to_frame
 from fulfillkit.notebook.display import (
     ReportView,
-    batch_html,
-    batch_text,
     display_report,
     report_html,
 )

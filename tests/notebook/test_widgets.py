@@ -180,6 +180,9 @@ def test_fetch_does_not_block_and_stop_keeps_what_was_fetched(tmp_path: Path) ->
             assert widget.running and widget.fetch_button.disabled
             assert not widget.stop_button.disabled
             widget.fetch_button.click()  # a second click while running is ignored
+            deadline = time.monotonic() + 30
+            while widget.progress.value == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)  # stop once the engine has fetched something
             widget.stop_button.click()
             widget.wait(30)
             assert widget.batch is not None

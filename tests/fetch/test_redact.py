@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from fulfillkit._redact import (
+from fulfillkit.fetch.redact import (
     REDACTED,
     install_log_redaction,
     redact,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import fulfillkit as fk
+from fulfillkit.fetch.sink import FIELD_MAPPINGS_COLUMN, ParquetSink, expand_field_mappings
 from fulfillkit.frames import read_frame, to_frame
 from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment
 from fulfillkit.sandbox import make_dataset
-from fulfillkit.sink import FIELD_MAPPINGS_COLUMN, ParquetSink, expand_field_mappings
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,11 @@ def test_rows_and_base_dtypes_match_to_frame(tmp_path: Path, records: list[Fulfi
     base = [c for c in expected.columns if not c.startswith("field_mappings.")]
     assert list(df.columns) == [*base, FIELD_MAPPINGS_COLUMN]
     pd.testing.assert_frame_equal(df[base], expected[base])
-    assert pq.ParquetFile(path).metadata.num_row_groups == 4
+    parts = sorted(path.glob("part-*.parquet"))
+    assert len(parts) == 4
+    assert [pq.ParquetFile(p).metadata.num_rows for p in parts] == [
+        t.num_rows for t in pq.read_table(path).to_batches()
+    ] or sum(pq.ParquetFile(p).metadata.num_rows for p in parts) == len(df)
     assert sink.rows == len(df)
 
 
@@ -82,11 +85,10 @@ def test_empty_sink_writes_the_schema(tmp_path: Path) -> None:
         assert df[name].dtype == dtype, name
 
 
-def test_failure_removes_the_temporary_file_and_keeps_the_target(
+def test_failure_keeps_committed_parts_and_no_temporary_file(
     tmp_path: Path, records: list[Fulfillment]
 ) -> None:
     path = tmp_path / "out.parquet"
-    path.write_bytes(b"previous")
     sink = ParquetSink(path, row_group_size=5)
 
     def fail() -> None:
@@ -97,20 +99,26 @@ def test_failure_removes_the_temporary_file_and_keeps_the_target(
 
     with pytest.raises(RuntimeError, match="boom"):
         fail()
-    assert path.read_bytes() == b"previous"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]
+    assert len(pq.read_table(path)) >= 10  # two committed parts, the buffer of 2 dropped
+    assert sorted(p.name.startswith("part-") for p in path.iterdir()) == [True, True]
     with pytest.raises(ValueError, match="closed"):
         sink.write("x", records[0])
 
 
-def test_nothing_under_the_target_name_until_close(
-    tmp_path: Path, records: list[Fulfillment]
-) -> None:
+def test_a_file_where_the_dataset_should_be_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "out.parquet"
+    path.write_bytes(b"previous")
+    with pytest.raises(fk.SinkError, match="is a file"):
+        ParquetSink(path).open()
+    assert path.read_bytes() == b"previous"
+
+
+def test_parts_are_committed_as_they_fill(tmp_path: Path, records: list[Fulfillment]) -> None:
     path = tmp_path / "out.parquet"
     sink = ParquetSink(path, row_group_size=3)
     for record in records[:10]:
         sink.write(str(record.id), record)
-    assert not path.exists()
+    assert len(list(path.glob("part-*.parquet"))) == 3  # 9 committed, 1 buffered
     assert sink.close() == path
     assert sink.close() == path  # idempotent
     assert len(read_frame(path).drop_duplicates("id")) == 10
@@ -121,18 +129,11 @@ def test_bad_row_group_size() -> None:
         ParquetSink("x.parquet", row_group_size=0)
 
 
-needs_sink = pytest.mark.skipif(
-    "sink" not in inspect.signature(fk.Client.get_many).parameters,
-    reason="get_many(sink=...) not wired yet",
-)
-
-
-@needs_sink
 def test_get_many_streams_to_the_sink(tmp_path: Path) -> None:
     path = tmp_path / "batch.parquet"
     with fk.Client.sandbox(n=40) as client:
         ids = [*client.sandbox_ids, "missing"]
-        batch = client.get_many(ids, progress=False, sink=path)  # type: ignore[call-arg, unused-ignore]
+        batch = client.get_many(ids, progress=False, sink=path)
         reference = client.get_many(client.sandbox_ids, progress=False)
     assert batch.fulfillments == []
     assert getattr(batch, "written", None) == 40
@@ -147,25 +148,28 @@ def test_get_many_streams_to_the_sink(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(got, want)
 
 
-@needs_sink
-def test_get_many_sink_and_checkpoint_are_exclusive(tmp_path: Path) -> None:
-    with fk.Client.sandbox(n=3) as client, pytest.raises(fk.ConfigurationError, match="sink"):
-        client.get_many(  # type: ignore[call-arg, unused-ignore]
-            client.sandbox_ids,
-            progress=False,
-            sink=tmp_path / "a.parquet",
-            checkpoint=tmp_path / "a.jsonl",
-        )
-    assert not (tmp_path / "a.parquet").exists()
+def test_get_many_sink_with_checkpoint_resumes(tmp_path: Path) -> None:
+    sink, ckpt = tmp_path / "a.parquet", tmp_path / "a.jsonl"
+    with fk.Client.sandbox(n=30) as client:
+        first = client.get_many(client.sandbox_ids[:10], progress=False, sink=sink, checkpoint=ckpt)
+        again = client.get_many(client.sandbox_ids, progress=False, sink=sink, checkpoint=ckpt)
+    assert (first.written, again.written) == (10, 30)
+    assert sorted(set(pq.read_table(sink).column("id").to_pylist())) == sorted(client.sandbox_ids)
 
 
-@needs_sink
+def test_get_many_refuses_to_overwrite_a_dataset_without_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "a.parquet"
+    with fk.Client.sandbox(n=3) as client:
+        client.get_many(client.sandbox_ids, progress=False, sink=path)
+        with pytest.raises(fk.SinkError, match="checkpoint") as info:
+            client.get_many(client.sandbox_ids, progress=False, sink=path)
+    assert info.value.partial is not None and info.value.partial.requested == 3
+
+
 def test_get_many_via_list_streams_to_the_sink(tmp_path: Path) -> None:
     path = tmp_path / "listed.parquet"
     with fk.Client.sandbox(n=30) as client:
-        batch = client.get_many(  # type: ignore[call-arg, unused-ignore]
-            client.sandbox_ids, progress=False, via="list", sink=path
-        )
+        batch = client.get_many(client.sandbox_ids, progress=False, via="list", sink=path)
         ids = set(client.sandbox_ids)
     assert batch.ok and batch.fulfillments == [] and getattr(batch, "written", None) == 30
     assert set(read_frame(path)["id"]) == ids

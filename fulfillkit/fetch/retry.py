@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from ._errors import ErrorKind
+from fulfillkit.errors import ErrorKind
 
 __all__ = ["Decision", "RetryPolicy", "classify", "classify_exception", "parse_retry_after"]
 
@@ -113,11 +113,16 @@ _NETWORK = frozenset(
 def classify_exception(exc: BaseException) -> Decision | None:
     """Classify a transport exception (httpx or OS level); ``None`` if it is not one.
 
+    A body that cannot be decoded (corrupt gzip/deflate/brotli) is ``invalid_response``,
+    not retried: the server answered, and would answer the same again.
+
     Example:
         >>> classify_exception(ConnectionResetError()).kind
         'network'
     """
     for cls in type(exc).__mro__:
+        if cls.__name__ == "DecodingError":
+            return Decision("invalid_response", retry=False, reason="body could not be decoded")
         if cls.__name__ in _TIMEOUTS:
             return Decision("timeout", retry=True, reason="timed out")
         if cls.__name__ in _NETWORK:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import fulfillkit as fk
-from fulfillkit._base import check_ids, record_path, request_params
+from fulfillkit.fetch.protocol import check_ids, record_path, request_params
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,9 @@
     ├── ConfigurationError        bad client settings: missing key or token, unsafe base URL
     ├── InvalidIdError            (also a ValueError) empty or non-string id, before any request
     ├── BatchInterrupted          Ctrl-C during get_many; carries the partial BatchResult
+    ├── ClientClosedError         (also RuntimeError) the client was closed, even mid-call
+    ├── CheckpointError           the checkpoint file is unusable or belongs to another connection
+    ├── SinkError                 the sink cannot be written (path, disk full, ...)
     ├── FieldMappingCollisionError (also ValueError, in frame.py) two keys, one column
     ├── ExportFormatError         (also ValueError, in export.py) unknown file suffix
     └── FetchFailed               a request for one record failed; has .kind/.status/.attempts
@@ -19,6 +22,9 @@
 ``Client.get`` raises these; ``get_many`` records them per id as :class:`FetchError` rows
 (except :class:`AuthenticationError`, which stops the batch and is raised).
 
+Every exception that stops a batch carries ``.partial``: the result of everything fetched
+so far (a :class:`PartialResult`, in practice a ``BatchResult`` or ``OrdersResult``).
+
 Messages never contain the API key or connection token: the client redacts them, also
 from server messages (Panora echoes an unknown connection token back).
 
@@ -31,25 +37,30 @@ Example:
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, ClassVar, Literal
-
-if TYPE_CHECKING:
-    from ._batch import BatchResult
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal, Protocol
 
 __all__ = [
+    "ERRORS_BY_KIND",
     "APIStatusError",
     "AuthenticationError",
     "BatchInterrupted",
+    "CheckpointError",
+    "ClientClosedError",
     "ConfigurationError",
     "ErrorKind",
+    "FetchError",
     "FetchFailed",
     "FulfillkitError",
     "InvalidIdError",
     "InvalidResponseError",
     "NetworkError",
     "NotFoundError",
+    "PartialResult",
     "RateLimitError",
     "ServerError",
+    "SinkError",
     "TimeoutError",
 ]
 
@@ -58,8 +69,64 @@ ErrorKind = Literal[
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class FetchError:
+    """Why one id could not be fetched: one row of a batch's ``errors``.
+
+    Attributes:
+        id: the requested id.
+        kind: ``not_found``, ``auth``, ``rate_limited``, ``server``, ``network``,
+            ``timeout`` or ``invalid_response``.
+        status: the last HTTP status, or ``None`` when no response came back.
+        message: what went wrong, secrets redacted.
+        attempts: how many requests were actually sent for this id.
+
+    Example:
+        >>> FetchError("a", "not_found", 500, "gone", 1).kind
+        'not_found'
+    """
+
+    id: str
+    kind: ErrorKind
+    status: int | None
+    message: str
+    attempts: int
+
+    @classmethod
+    def from_exception(cls, record_id: str, exc: FetchFailed) -> FetchError:
+        """The row for an exception raised by ``get`` (its message is already redacted)."""
+        return cls(record_id, exc.kind, exc.status, exc.message, exc.attempts)
+
+
+class PartialResult(Protocol):
+    """What ``.partial`` holds: a batch result so far (``BatchResult``, ``OrdersResult``).
+
+    Defined here, not imported from the fetch layer, so the exception tree depends on
+    nothing above it.
+    """
+
+    @property
+    def errors(self) -> Sequence[FetchError]: ...
+
+    @property
+    def pending(self) -> Sequence[str]: ...
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def requested(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+
 class FulfillkitError(Exception):
-    """Root of every exception fulfillkit raises."""
+    """Root of every exception fulfillkit raises.
+
+    ``partial`` is set on an exception that stopped a batch: everything fetched before it.
+    """
+
+    partial: PartialResult | None = None
 
 
 class ConfigurationError(FulfillkitError):
@@ -160,9 +227,43 @@ class BatchInterrupted(FulfillkitError, KeyboardInterrupt):
     It is a :class:`KeyboardInterrupt` too, so code that stops on Ctrl-C still stops.
     """
 
-    def __init__(self, partial: BatchResult) -> None:
+    partial: PartialResult
+
+    def __init__(self, partial: PartialResult) -> None:
         super().__init__(
-            f"interrupted: {len(partial.fulfillments)} fetched, {len(partial.errors)} failed, "
+            f"interrupted: {len(partial)} fetched, {len(partial.errors)} failed, "
             f"{len(partial.pending)} not fetched (see .partial)"
         )
         self.partial = partial
+
+
+class ClientClosedError(FulfillkitError, RuntimeError):
+    """The client is closed: it was used after ``close()``/``aclose()``, or closed (from
+    another thread) while this call ran. A batch stopped this way carries ``.partial``."""
+
+
+class CheckpointError(FulfillkitError):
+    """The checkpoint cannot be used: its folder is not writable, the file is not a
+    fulfillkit checkpoint, or it was written for another base URL or connection token.
+
+    Raised before the first request (pass ``checkpoint_mismatch="discard"`` to start over
+    on a checkpoint of another connection), or, when writing fails mid-batch, with
+    ``.partial`` set.
+    """
+
+
+class SinkError(FulfillkitError):
+    """The sink cannot be written (folder missing or read-only, disk full, ...). Raised
+    before the first request for an unusable path, else with ``.partial`` set."""
+
+
+ERRORS_BY_KIND: dict[ErrorKind, type[FetchFailed]] = {
+    "not_found": NotFoundError,
+    "auth": AuthenticationError,
+    "rate_limited": RateLimitError,
+    "server": ServerError,
+    "network": NetworkError,
+    "timeout": TimeoutError,
+    "invalid_response": InvalidResponseError,
+}
+"""The exception class for each :data:`ErrorKind` (``raise_for_errors``, the request loop)."""

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fulfillkit._retry import Decision, RetryPolicy, classify, classify_exception, parse_retry_after
+from fulfillkit.fetch.retry import (
+    Decision,
+    RetryPolicy,
+    classify,
+    classify_exception,
+    parse_retry_after,
+)
 
 CLASSIFY_TABLE = [
     # status, message, kind, retry, max_times

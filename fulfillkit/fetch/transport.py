@@ -1,9 +1,15 @@
-"""The only module that imports httpx: connection pool, limits, timeouts, one GET.
+"""The client's one httpx user: connection pool, limits, timeouts, one GET.
 
-A response body is read against a size cap (``max_response_bytes``): a declared
-``Content-Length`` over the cap is refused before reading, and a chunked body is refused as
-soon as it crosses it, so a hostile or broken server cannot make the client buffer without
-bound.
+No other module of the client (``fulfillkit.client``, ``fulfillkit.fetch``) imports httpx;
+they take transports and types from here. (The embedded sandbox, a server, uses httpx on
+its own for its ASGI test plumbing.)
+
+A response body is read against a size cap (``max_response_bytes``) counted in *decoded*
+bytes, while streaming, for every content encoding: a declared ``Content-Length`` over the
+cap is refused before reading, and any body is refused as soon as its decoded size crosses
+the cap, so neither a hostile server nor a small gzip "bomb" can make the client buffer
+without bound. A body that cannot be decoded raises :class:`httpx.DecodingError`, which the
+request loop turns into ``invalid_response``.
 
 Connections are pooled in *lanes* (:class:`LanePool`): ``max_connections`` single-connection
 httpcore pools, each request borrowing a free lane (the most recently used first, so warm
@@ -39,13 +45,29 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from ._redact import redact_url
+from fulfillkit.fetch.redact import redact_url
 
-__all__ = ["LanePool", "RawResponse", "ResponseTooLarge", "Transport"]
+__all__ = [
+    "AsyncBaseTransport",
+    "LanePool",
+    "RawResponse",
+    "ResponseTooLarge",
+    "Transport",
+    "asgi_transport",
+]
+
+AsyncBaseTransport = httpx.AsyncBaseTransport
+"""What ``transport=`` accepts: any httpx async transport (tests, the sandbox)."""
+
+
+def asgi_transport(app: Any) -> httpx.AsyncBaseTransport:
+    """An in-process transport to an ASGI app (the embedded sandbox): no sockets."""
+    return httpx.ASGITransport(app=app)
 
 
 _httpx_logger = logging.getLogger("httpx")  # the same logger (and redaction) httpx uses
@@ -66,13 +88,20 @@ class ResponseTooLarge(Exception):
     """The body is larger than the configured cap (not a transport error: never retried)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RawResponse:
-    """What the client core needs from a response: status, headers, complete body."""
+    """What the client core needs from a response: status, headers, complete body.
+
+    Its repr shows no body and no headers: a body may echo a secret (Panora repeats an
+    unknown connection token), and a traceback printed with locals shows reprs.
+    """
 
     status: int
     headers: httpx.Headers
     body: bytes
+
+    def __repr__(self) -> str:
+        return f"RawResponse(status={self.status}, body=<{len(self.body)} bytes>)"
 
 
 class _ReleasingStream(httpx.AsyncByteStream):
@@ -290,20 +319,17 @@ class Transport:
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                 raise ResponseTooLarge(declared)
-            if declared is not None and declared.isdigit():
-                body = await response.aread()
-            else:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ResponseTooLarge(str(size))
-                    chunks.append(chunk)
-                body = b"".join(chunks)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():  # decoded: the cap counts real bytes
+                size += len(chunk)
+                if size > max_bytes:
+                    chunks.clear()
+                    raise ResponseTooLarge(str(size))
+                chunks.append(chunk)
         finally:
             await response.aclose()
-        return RawResponse(response.status_code, response.headers, body)
+        return RawResponse(response.status_code, response.headers, b"".join(chunks))
 
     async def aclose(self) -> None:
         """Close every pooled connection."""

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from fulfillkit._pacer import Pacer
+from fulfillkit.fetch.pacer import Pacer
 
 
 class FakeClock:
@@ -100,7 +100,7 @@ def test_rate_cap_from_budget_and_headers() -> None:
 
 
 def test_progress_eta_is_capped_by_the_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fulfillkit._progress import progress_bar
+    from fulfillkit.fetch.progress import progress_bar
 
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
     bar = progress_bar(total=1000, progress=True, rate_cap=lambda: 2.0)
