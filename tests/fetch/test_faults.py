@@ -312,7 +312,7 @@ def test_retries_are_set_in_one_place() -> None:
 
 
 def test_parse_ids_is_the_one_parser() -> None:
-    from fulfillkit import widgets
+    from fulfillkit.notebook import widgets
 
     text = "a, b\n# comment\n\n'c';a\n  d  "
     assert parse_ids(text) == ["a", "b", "c", "d"]
