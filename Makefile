@@ -22,6 +22,7 @@ check: $(STAMP)
 	$(BIN)/ruff check fulfillkit tests benchmarks e2e
 	$(BIN)/ruff format --check fulfillkit tests benchmarks e2e
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix fulfillkit tests benchmarks e2e
