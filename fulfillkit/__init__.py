@@ -51,7 +51,7 @@ if TYPE_CHECKING:
         to_frame,
     )
     from .orders import join_orders, orders_frame
-    from .plots import plot_carriers, plot_timeline
+    from .reports.charts import plot_carriers, plot_timeline
     from .reports import carrier_report
     from .tracking import detect_carrier, detect_carriers, tracking_url
     from .widgets import explorer
@@ -112,8 +112,8 @@ _LAZY = {
     "detect_carriers": "tracking",
     "display_report": "display",
     "explorer": "widgets",
-    "plot_carriers": "plots",
-    "plot_timeline": "plots",
+    "plot_carriers": "reports.charts",
+    "plot_timeline": "reports.charts",
     "join_orders": "orders",
     "orders_frame": "orders",
     "tracking_url": "tracking",

@@ -641,7 +641,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def _show_report(self) -> None:
         from .display import report_html
-        from .plots import figure_png, plot_carriers
+        from .reports.charts import figure_png, plot_carriers
         from .reports import carrier_report
 
         assert self.frame is not None

@@ -1,0 +1,44 @@
+"""Reports on fulfillment frames: the carrier report, the charts, the data audit and the
+self-contained HTML report.
+
+* :mod:`.carriers`: :func:`carrier_report` and its plain-text form;
+* :mod:`.charts`: matplotlib figures (:func:`plot_carriers`, :func:`plot_timeline`);
+* :mod:`.audit`: :func:`audit` (one row per data-quality finding) and :func:`audit_summary`;
+* :mod:`.html`: :func:`report_html`, one offline HTML file with all of the above.
+
+Every carrier-grouped view takes ``carrier="stated" | "detected" | "effective"``
+(:data:`CARRIER_CHOICES`) and says which it used.
+"""
+
+from __future__ import annotations
+
+
+from .carriers import (
+    CARRIER_CHOICES,
+    REPORT_SCHEMA,
+    STATUS_REPORT_SCHEMA,
+    CarrierChoice,
+    carrier_labels,
+    carrier_report,
+    format_carrier_report,
+)
+from .charts import figure_png, plot_carriers, plot_timeline
+
+
+__all__ = [
+    "CARRIER_CHOICES",
+    "REPORT_SCHEMA",
+    "RULES",
+    "STATUS_REPORT_SCHEMA",
+    "AuditRule",
+    "CarrierChoice",
+    "audit",
+    "audit_summary",
+    "carrier_labels",
+    "carrier_report",
+    "figure_png",
+    "format_carrier_report",
+    "plot_carriers",
+    "plot_timeline",
+    "report_html",
+]
