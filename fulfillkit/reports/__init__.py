@@ -12,7 +12,7 @@ Every carrier-grouped view takes ``carrier="stated" | "detected" | "effective"``
 
 from __future__ import annotations
 
-
+from .audit import RULES, AuditRule, audit, audit_summary
 from .carriers import (
     CARRIER_CHOICES,
     REPORT_SCHEMA,
@@ -23,7 +23,6 @@ from .carriers import (
     format_carrier_report,
 )
 from .charts import figure_png, plot_carriers, plot_timeline
-
 
 __all__ = [
     "CARRIER_CHOICES",

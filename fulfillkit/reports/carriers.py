@@ -80,9 +80,7 @@ _STATUS_SHARES: Final = {
 def check_carrier_choice(carrier: str) -> CarrierChoice:
     """``carrier`` if it is one of :data:`CARRIER_CHOICES`, else a ``ValueError``."""
     if carrier not in get_args(CarrierChoice):
-        raise ValueError(
-            f"carrier must be 'stated', 'detected' or 'effective', got {carrier!r}"
-        )
+        raise ValueError(f"carrier must be 'stated', 'detected' or 'effective', got {carrier!r}")
     choice: CarrierChoice = carrier  # type: ignore[assignment]
     return choice
 
@@ -105,7 +103,7 @@ def carrier_labels(
 
     Example:
         >>> from fulfillkit.frame import to_frame
-        >>> df = to_frame([{"id": "a", "carrier": None, "tracking_numbers": ["1Z999AA10123456784"]}])
+        >>> df = to_frame([{"id": "a", "tracking_numbers": ["1Z999AA10123456784"]}])
         >>> [carrier_labels(df, c).iloc[0] for c in ("stated", "detected", "effective")]
         ['Unknown', 'UPS', 'UPS']
     """
@@ -372,7 +370,6 @@ def _per_fulfillment_exploded(
             **{name: grouped[name].first() for name in extra},
         }
     ).reset_index(drop=True)
-
 
 
 def _present(column: pd.Series[Any] | None, index: pd.Index) -> np.ndarray[Any, Any]:

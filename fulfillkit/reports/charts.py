@@ -238,7 +238,9 @@ def plot_timeline(
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(title=f"carrier ({carrier})", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.legend(
+        title=f"carrier ({carrier})", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
+    )
     return fig
 
 
