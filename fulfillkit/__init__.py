@@ -51,8 +51,8 @@ if TYPE_CHECKING:
         to_frame,
     )
     from .orders import join_orders, orders_frame
+    from .reports import audit, audit_summary, carrier_report, report_html
     from .reports.charts import plot_carriers, plot_timeline
-    from .reports import carrier_report
     from .tracking import detect_carrier, detect_carriers, tracking_url
     from .widgets import explorer
 
@@ -83,6 +83,8 @@ __all__ = [
     "TimeoutError",
     "UnparsedTimestampWarning",
     "__version__",
+    "audit",
+    "audit_summary",
     "canonical_carrier",
     "canonical_carriers",
     "carrier_report",
@@ -97,6 +99,7 @@ __all__ = [
     "plot_carriers",
     "plot_timeline",
     "read_frame",
+    "report_html",
     "to_frame",
     "tracking_url",
 ]
@@ -107,7 +110,10 @@ _LAZY = {
     "UnparsedTimestampWarning": "frame",
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
+    "audit": "reports",
+    "audit_summary": "reports",
     "carrier_report": "reports",
+    "report_html": "reports",
     "detect_carrier": "tracking",
     "detect_carriers": "tracking",
     "display_report": "display",

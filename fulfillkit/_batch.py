@@ -172,6 +172,13 @@ class BatchResult(_Outcome):
 
         return to_frame(self.fulfillments, **kwargs)
 
+    def audit(self, **kwargs: Any) -> pd.DataFrame:
+        """Data-quality findings on the fetched records: see :func:`fulfillkit.audit`
+        (given the records, it also tells unparseable timestamps from missing ones)."""
+        from .reports.audit import audit
+
+        return audit(self.fulfillments, **kwargs)
+
     def __repr__(self) -> str:
         summary = self._summary("fulfillments")
         return (

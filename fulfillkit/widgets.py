@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .client import Client
+    from .reports.carriers import CarrierChoice
 
 __all__ = ["PAGE_SIZE", "Explorer", "explorer", "parse_ids"]
 
@@ -105,13 +106,16 @@ def explorer(
     *,
     export_dir: str | os.PathLike[str] = "fulfillkit-exports",
     page_size: int = PAGE_SIZE,
+    carrier: CarrierChoice = "effective",
 ) -> Explorer:
     """An interactive fulfillment explorer (an ipywidgets widget) for a Jupyter notebook.
 
     Paste or upload ids, press Fetch, watch the progress, filter by carrier, page through
     the table, read the errors and the carrier report and chart, and export the selection
     to CSV or Parquet under ``export_dir``. Without a ``client`` it uses the embedded
-    sandbox, with its ids filled in.
+    sandbox, with its ids filled in. ``carrier`` picks the stated, detected or effective
+    carrier (default) for the filter, the report and the chart (see
+    :func:`~fulfillkit.carrier_report`); the filter's label says which.
 
     Example:
         >>> ex = explorer()                       # the sandbox, ids filled in
@@ -120,7 +124,7 @@ def explorer(
         2
         >>> ex.close()
     """
-    return Explorer(client, export_dir=export_dir, page_size=page_size)
+    return Explorer(client, export_dir=export_dir, page_size=page_size, carrier=carrier)
 
 
 def parse_ids(text: str) -> list[str]:
@@ -184,7 +188,11 @@ class Explorer(w.VBox):  # type: ignore[misc]
         *,
         export_dir: str | os.PathLike[str] = "fulfillkit-exports",
         page_size: int = PAGE_SIZE,
+        carrier: CarrierChoice = "effective",
     ) -> None:
+        from .reports.carriers import check_carrier_choice
+
+        self.carrier = check_carrier_choice(carrier)
         self._client = client
         self._owns_client = client is None
         self.page_size = max(1, int(page_size))
@@ -231,6 +239,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
             options=[("All carriers", ALL_CARRIERS)],
             value=ALL_CARRIERS,
             description="Carrier",
+            tooltip=f"Grouped by {self.carrier} carrier",
             disabled=True,
             layout=w.Layout(width="320px"),
         )
@@ -532,12 +541,12 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
-        from .carriers import canonical_carriers
         from .frame import to_frame
+        from .reports.carriers import fulfillment_labels
 
         self.batch = result
         self.frame = to_frame(result.fulfillments, remote_data=remote_data)
-        self._carriers = canonical_carriers(self.frame["carrier"])
+        self._carriers = fulfillment_labels(self.frame, self.carrier)
         counts = self._carriers[self._first_rows(self.frame)].value_counts()
         options = [(f"All carriers ({len(result.fulfillments):,})", ALL_CARRIERS)]
         options += [(f"{name} ({n:,})", str(name)) for name, n in counts.items()]
@@ -641,12 +650,12 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def _show_report(self) -> None:
         from .display import report_html
-        from .reports.charts import figure_png, plot_carriers
         from .reports import carrier_report
+        from .reports.charts import figure_png, plot_carriers
 
         assert self.frame is not None
-        self.report.value = report_html(carrier_report(self.frame))
-        self.chart.value = figure_png(plot_carriers(self.frame), dpi=80)
+        self.report.value = report_html(carrier_report(self.frame, carrier=self.carrier))
+        self.chart.value = figure_png(plot_carriers(self.frame, carrier=self.carrier), dpi=80)
 
     # -- helpers -----------------------------------------------------------------------------
 

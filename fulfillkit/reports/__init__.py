@@ -23,6 +23,7 @@ from .carriers import (
     format_carrier_report,
 )
 from .charts import figure_png, plot_carriers, plot_timeline
+from .html import report_html
 
 __all__ = [
     "CARRIER_CHOICES",

@@ -78,7 +78,7 @@ from ..tracking import (
     detect_carrier_codes,
     tracking_url,
 )
-from .carriers import _row_labels, _stated
+from .carriers import _stated, fulfillment_labels
 
 __all__ = [
     "FINDINGS_SCHEMA",
@@ -187,19 +187,10 @@ class _Context:
         self.any_number = np.bincount(self.key, weights=self.has_number)[self.key] > 0
         self.source_url = _source_urls(rows)
         self.has_url = self.source_url.notna().to_numpy()
-        stated = _stated(rows, table).to_numpy(dtype=object)
-        self.stated = pd.Series(stated, dtype=_ARROW)
-        # The fulfillment's carrier as carrier_report counts it: its first row whose
-        # effective label is not a fallback, else the stated one.
-        labels = _row_labels(rows, "effective", table).to_numpy(dtype=object)
-        known = ~pd.isna(labels)
-        chosen = stated.copy()
-        first_known = pd.Series(labels[known]).groupby(self.key[known], sort=False).first()
-        per_key = np.full(int(self.key.max(initial=-1)) + 1, None, dtype=object)
-        per_key[first_known.index.to_numpy()] = first_known.to_numpy(dtype=object)
-        picked = per_key[self.key]
-        chosen[~pd.isna(picked)] = picked[~pd.isna(picked)]
-        self.carrier = pd.Series(chosen, dtype=_ARROW)
+        self.stated = pd.Series(_stated(rows, table).to_numpy(dtype=object), dtype=_ARROW)
+        # The fulfillment's carrier, as carrier_report counts it.
+        labels = fulfillment_labels(rows, "effective", table=table)
+        self.carrier = pd.Series(labels.to_numpy(dtype=object), dtype=_ARROW)
         detected = _text(rows, "carrier_detected")
         if "carrier_detected" not in rows:
             detected = _names(detect_carrier_codes(number.tolist()))

@@ -40,6 +40,7 @@ __all__ = [
     "carrier_report",
     "check_carrier_choice",
     "format_carrier_report",
+    "fulfillment_labels",
 ]
 
 CarrierChoice = Literal["stated", "detected", "effective"]
@@ -117,6 +118,45 @@ def carrier_labels(
         return detected.fillna(unknown).rename("carrier")
     vague = stated.isin([unknown, OTHER]).to_numpy(dtype=bool) & detected.notna().to_numpy()
     return stated.mask(vague, detected).astype(STRING).rename("carrier")
+
+
+def fulfillment_labels(
+    df: pd.DataFrame,
+    carrier: CarrierChoice = "effective",
+    *,
+    table: CarrierTable | None = None,
+) -> pd.Series[Any]:
+    """Like :func:`carrier_labels`, but every row carries its *fulfillment's* carrier, the
+    one :func:`carrier_report` counts it under (the first of its rows that names one), so
+    that filtering rows by carrier keeps fulfillments whole.
+
+    Example:
+        >>> from fulfillkit.frame import to_frame
+        >>> df = to_frame([{"id": "a", "tracking_numbers": ["X1", "1Z999AA10123456784"]}])
+        >>> fulfillment_labels(df).tolist(), carrier_labels(df).tolist()
+        (['UPS', 'UPS'], ['Unknown', 'UPS'])
+    """
+    choice = check_carrier_choice(carrier)
+    n = len(df)
+    ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
+    index = df["tracking_index"] if "tracking_index" in df else pd.Series(pd.NA, index=df.index)
+    first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
+    codes, _ = pd.factorize(ids)
+    # Rows without an id: each run starting at a first row is one fulfillment.
+    key = pd.factorize(np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64)))[0]
+    labels = _row_labels(df, choice, table).to_numpy(dtype=object)
+    fallback = (
+        _stated(df, table).to_numpy(dtype=object)
+        if choice == "effective"
+        else np.full(n, (table or DEFAULT_CARRIERS).unknown, dtype=object)
+    )
+    known = ~pd.isna(labels)
+    first = pd.Series(labels[known]).groupby(key[known], sort=False).first()
+    per_key = np.full(int(key.max(initial=-1)) + 1, None, dtype=object)
+    per_key[first.index.to_numpy()] = first.to_numpy(dtype=object)
+    picked = per_key[key] if n else np.array([], dtype=object)
+    chosen = np.where(pd.isna(picked), fallback, picked)
+    return pd.Series(pd.array(chosen, dtype=STRING), index=df.index, name="carrier")
 
 
 def _stated(df: pd.DataFrame, table: CarrierTable | None) -> pd.Series[Any]:
