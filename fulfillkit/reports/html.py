@@ -67,7 +67,7 @@ header p { margin: 2px 0; color: #dbe6f2; }
 h2 { font-size: 19px; margin: 34px 0 10px; padding-bottom: 6px;
   border-bottom: 2px solid var(--line); }
 section > p.note { color: var(--muted); margin: 0 0 12px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(165px, 1fr)); gap: 12px;
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(135px, 1fr)); gap: 12px;
   margin-top: -20px; }
 .card { background: #fff; border-radius: 10px; padding: 14px 16px;
   box-shadow: 0 1px 3px rgba(20, 40, 60, .12); }
@@ -79,11 +79,14 @@ section > p.note { color: var(--muted); margin: 0 0 12px; }
 .panel svg { width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding: 0 0 8px; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right;
+th, td { padding: 6px 9px; border-bottom: 1px solid var(--line); text-align: right;
   white-space: nowrap; }
 th { background: #f7f9fb; font-weight: 600; }
 th.row_heading, td.text, th.text { text-align: left; }
-td.detail { text-align: left; white-space: normal; min-width: 260px; }
+td.detail { text-align: left; white-space: normal; min-width: 240px; }
+td.code { text-align: left; white-space: normal; word-break: break-all; min-width: 120px;
+  font: 12px/1.35 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+table.findings th.col_heading { text-align: left; }
 tbody tr:hover td { box-shadow: inset 0 0 0 999px rgba(47, 93, 138, .06); }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
@@ -241,7 +244,7 @@ def render_report(
         f"{esc(choice)} carrier.</p>",
         f'<div class="panel">{_summary_table(summary)}</div>',
         f"<h2>Worst findings (first {min(worst, len(findings)):,} of {len(findings):,})</h2>",
-        f'<div class="panel">{_findings_table(findings.head(worst))}</div></section>',
+        f'<div class="panel">{_findings_table(_worst(findings, worst))}</div></section>',
         f"<footer>fulfillkit {esc(__version__)}. A single file: no JavaScript, no external "
         "assets. Values from the API are shown as text.</footer>",
         "</main></body></html>",
@@ -269,8 +272,9 @@ def _carrier_table(report: pd.DataFrame, choice: str) -> str:
     ):
         if column in report:
             shown[label] = report[column].astype(float)
-    shown["first created"] = report["first_created_at"].map(_minute).to_numpy()
-    shown["last created"] = report["last_created_at"].map(_minute).to_numpy()
+    shown["first created"] = report["first_created_at"].map(_date).to_numpy()
+    shown["last created"] = report["last_created_at"].map(_date).to_numpy()
+    shown.index.name = None  # the caption names the grouping
     shares = [c for c in shown.columns if c.startswith("with") or c in _SHARE_LABELS]
     styler = (
         shown.style.format(precision=0, thousands=",", escape="html")
@@ -293,7 +297,10 @@ _SHARE_LABELS: Final = ("delivered", "in transit", "failed")
 def _summary_table(summary: pd.DataFrame) -> str:
     if summary.empty:
         return "<p>No audit rule ran.</p>"
-    counts = summary.copy()
+    counts = summary[summary["findings"] > 0].copy()
+    quiet = [rule for _, rule in summary.index[summary["findings"] == 0]]
+    if counts.empty:
+        return f"<p>No findings: {len(quiet)} rules ran and found nothing.</p>"
     carriers = list(counts.columns[2:])
     if len(carriers) > 8:  # the page has room for eight carrier columns
         counts["others"] = counts[carriers[8:]].sum(axis=1)
@@ -319,12 +326,16 @@ def _summary_table(summary: pd.DataFrame) -> str:
                 columns=counts.columns,
             )
         )
+        .hide(names=True)
         .set_caption(
-            f"{int((severity == 'error').sum())} error rules, "
-            f"{int((severity == 'warning').sum())} warning rules, "
-            f"{int((severity == 'info').sum())} info rules ran; shaded rows found something."
+            f"{int((severity == 'error').sum())} error, {int((severity == 'warning').sum())} "
+            f"warning and {int((severity == 'info').sum())} info rules found something."
         )
     )
+    if quiet:
+        note = html.escape(", ".join(quiet))
+        return _styled(styler, "summary") + f'<p class="note">Nothing found by: {note}.</p>'
+
     return _styled(styler, "summary")
 
 
@@ -340,14 +351,29 @@ def _findings_table(findings: pd.DataFrame) -> str:
     styles["severity"] = colors.to_numpy()
     classes = pd.DataFrame("text", index=shown.index, columns=shown.columns)
     classes["detail"] = "detail"
+    for column in ("id", "order_id", "tracking_number"):
+        classes[column] = "code"
     styler = (
         shown.style.format(na_rep="", escape="html")
         .format_index(escape="html")
         .format_index(escape="html", axis=1)
         .apply(lambda _: styles, axis=None)
         .set_td_classes(classes)
+        .set_table_attributes('class="findings"')
     )
     return _styled(styler, "findings")
+
+
+def _worst(findings: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` worst findings, taking the rules of one severity in turn (one of each,
+    then a second of each, ...), so one noisy rule cannot fill the list alone."""
+    if findings.empty:
+        return findings
+    rank = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).astype(int)
+    turn = findings.groupby("rule", sort=False).cumcount()
+    order = pd.DataFrame({"rank": rank, "turn": turn, "row": range(len(findings))})
+    picked = order.sort_values(["rank", "turn", "row"], kind="stable").index[:n]
+    return findings.loc[picked]
 
 
 def _styled(styler: Any, uuid: str) -> str:
@@ -395,8 +421,8 @@ def _day(value: Any) -> str:
     return f"{value:%Y-%m-%d}"
 
 
-def _minute(value: Any) -> str:
-    return "" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M}"
+def _date(value: Any) -> str:
+    return "" if pd.isna(value) else f"{value:%Y-%m-%d}"
 
 
 def _percent(value: Any) -> str:
