@@ -327,6 +327,7 @@ def _summary_table(summary: pd.DataFrame) -> str:
             )
         )
         .hide(names=True)
+        .set_table_attributes('class="summary"')
         .set_caption(
             f"{int((severity == 'error').sum())} error, {int((severity == 'warning').sum())} "
             f"warning and {int((severity == 'info').sum())} info rules found something."
