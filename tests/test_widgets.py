@@ -17,9 +17,8 @@ import httpx
 import pytest
 
 import fulfillkit as fk
-from fulfillkit.carriers import canonical_carriers
-from fulfillkit.reports.carriers import fulfillment_labels
 from fulfillkit.export import read_frame
+from fulfillkit.reports.carriers import fulfillment_labels
 from fulfillkit.sandbox import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, SandboxApp, make_dataset
 from fulfillkit.widgets import PAGE_SIZE, Explorer, explorer, ids_from_file, parse_ids
 
