@@ -335,7 +335,7 @@ def _reused_label(ctx: _Context) -> Hits:
     usable = ctx.has_number & ctx.order.notna().to_numpy()
     number, _ = pd.factorize(ctx.clean)
     order, orders = pd.factorize(ctx.order)
-    pairs = np.unique(number[usable].astype(np.int64) * (len(orders) + 1) + order[usable])
+    pairs = pd.unique(number[usable].astype(np.int64) * (len(orders) + 1) + order[usable])
     per_number = np.bincount(pairs // (len(orders) + 1), minlength=int(number.max(initial=0)) + 1)
     count = np.where(usable, per_number[number], 0)
     mask = usable & (count > 1)
@@ -345,9 +345,7 @@ def _reused_label(ctx: _Context) -> Hits:
 def _duplicate_number(ctx: _Context) -> Hits:
     number, _ = pd.factorize(ctx.clean)
     pair = ctx.key.astype(np.int64) * (int(number.max(initial=0)) + 2) + number + 1
-    seen = np.zeros(ctx.n, dtype=bool)
-    seen[np.unique(pair, return_index=True)[1]] = True
-    mask = ctx.has_number & ~seen
+    mask = ctx.has_number & pd.Series(pair).duplicated().to_numpy()
     return Hits(mask, "listed more than once in this fulfillment")
 
 
@@ -686,7 +684,13 @@ def audit(
         table=table,
         unparsed=unparsed,
     )
-    ids = _text(rows, "id")
+    columns = {
+        "id": _text(rows, "id"),
+        "order_id": ctx.order,
+        "carrier": ctx.carrier,
+        "tracking_number": ctx.number,
+    }
+    values = {name: column.to_numpy(dtype=object) for name, column in columns.items()}
     parts: list[pd.DataFrame] = []
     for rank, rule in enumerate(selected):
         hits = rule.check(ctx)
@@ -699,12 +703,12 @@ def audit(
         parts.append(
             pd.DataFrame(
                 {
-                    "id": ids.iloc[where].to_numpy(dtype=object),
-                    "order_id": ctx.order.iloc[where].to_numpy(dtype=object),
+                    "id": values["id"][where],
+                    "order_id": values["order_id"][where],
                     "rule": rule.name,
                     "severity": rule.severity,
-                    "carrier": ctx.carrier.iloc[where].to_numpy(dtype=object),
-                    "tracking_number": ctx.number.iloc[where].to_numpy(dtype=object)
+                    "carrier": values["carrier"][where],
+                    "tracking_number": values["tracking_number"][where]
                     if rule.about_number
                     else None,
                     "detail": detail,
