@@ -51,8 +51,10 @@ if TYPE_CHECKING:
         to_frame,
     )
     from .orders import join_orders, orders_frame
-    from .reports import audit, audit_summary, carrier_report, report_html
+    from .reports.audit import audit, audit_summary
+    from .reports.carriers import carrier_report
     from .reports.charts import plot_carriers, plot_timeline
+    from .reports.html import report_html
     from .tracking import detect_carrier, detect_carriers, tracking_url
     from .widgets import explorer
 
@@ -110,10 +112,10 @@ _LAZY = {
     "UnparsedTimestampWarning": "frame",
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
-    "audit": "reports",
-    "audit_summary": "reports",
-    "carrier_report": "reports",
-    "report_html": "reports",
+    "audit": "reports.audit",
+    "audit_summary": "reports.audit",
+    "carrier_report": "reports.carriers",
+    "report_html": "reports.html",
     "detect_carrier": "tracking",
     "detect_carriers": "tracking",
     "display_report": "display",

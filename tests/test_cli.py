@@ -148,9 +148,9 @@ def test_fetch_all_and_by_list_with_options(
         assert set(fk.read_frame(some)["id"]) == set(dataset.fulfillment_ids[:25])
         assert main(["fetch", *common, "--checkpoint", str(checkpoint)]) == 0
         assert checkpoint.exists()
-        before = server.app.stats.requests  # type: ignore[attr-defined]
+        before = server.app.stats.requests
         assert main(["fetch", *common, "--checkpoint", str(checkpoint)]) == 0
-        assert server.app.stats.requests == before  # type: ignore[attr-defined]
+        assert server.app.stats.requests == before
         assert set(fk.read_frame(some)["id"]) == set(dataset.fulfillment_ids[:25])
 
 

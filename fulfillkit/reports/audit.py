@@ -207,7 +207,8 @@ class _Context:
 
 
 def _na(n: int, dtype: Any) -> pd.Series[Any]:
-    return pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=dtype)
+    series: pd.Series[Any] = pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=dtype)
+    return series
 
 
 def _text(rows: pd.DataFrame, column: str) -> pd.Series[Any]:
@@ -445,7 +446,7 @@ def _slow_fulfillment(ctx: _Context) -> Hits:
         return Hits(np.zeros(ctx.n, dtype=bool), "")
     lag = ctx.created - _time(ctx.rows, "order_created_at")
     mask = ctx.once((lag > ctx.max_lag).fillna(False).to_numpy(dtype=bool))
-    hours = (lag[mask] / pd.Timedelta(hours=1)).round(1).astype(str).to_numpy(dtype=object)
+    hours = (lag[mask].dt.total_seconds() / 3600).round(1).astype(str).to_numpy(dtype=object)
     return Hits(mask, "created " + hours + f" h after its order (limit {ctx.max_lag})")
 
 
@@ -466,7 +467,7 @@ def _untracked_too_long(ctx: _Context) -> Hits:
     late = (age > pd.Timedelta(days=ctx.untracked_days)).fillna(False).to_numpy(dtype=bool)
     delivered = (_status(ctx) == "delivered").fillna(False).to_numpy(dtype=bool)
     mask = ctx.once(late & ~ctx.any_number & ~delivered)
-    days = (age[mask] / pd.Timedelta(days=1)).astype(int).astype(str).to_numpy(dtype=object)
+    days = (age[mask].dt.total_seconds() // 86400).astype(int).astype(str).to_numpy(dtype=object)
     return Hits(mask, "still no tracking number " + days + " days after it was created")
 
 
@@ -671,10 +672,11 @@ def audit(
     else:
         rows, unparsed = _frame_of_records(data)
     if "id" in rows and "tracking_index" in rows:  # the same row read twice counts once
-        again = rows[["id", "tracking_index"]].duplicated().to_numpy() & rows["id"].notna()
+        again = rows[["id", "tracking_index"]].duplicated().to_numpy(dtype=bool)
+        again = again & rows["id"].notna().to_numpy(dtype=bool)
         if again.any():
-            rows = rows[~again.to_numpy(dtype=bool)]
-            unparsed = None if unparsed is None else unparsed[~again.to_numpy(dtype=bool)]
+            rows = rows[~again]
+            unparsed = None if unparsed is None else unparsed[~again]
     rows = rows.reset_index(drop=True)
     ctx = _Context(
         rows,
@@ -760,9 +762,13 @@ def _frame_of_records(
     starts = np.flatnonzero(first)  # one first row per record, in record order
     plain = np.flatnonzero([not isinstance(r, Fulfillment) for r in items])
     for column in ("created_at", "modified_at"):  # text given, yet NaT in the frame
-        given = np.array([items[i].get(column) is not None for i in plain], dtype=bool)  # type: ignore[union-attr]
-        bad[plain] |= given & frame[column].isna().to_numpy()[starts[plain]]
+        given = np.array([_raw(items[i], column) is not None for i in plain], dtype=np.bool_)
+        bad[plain] |= given & frame[column].isna().to_numpy(dtype=bool)[starts[plain]]
     return frame, bad[np.cumsum(first) - 1]
+
+
+def _raw(record: Fulfillment | Mapping[str, Any], field: str) -> Any:
+    return None if isinstance(record, Fulfillment) else record.get(field)
 
 
 def audit_summary(findings: pd.DataFrame) -> pd.DataFrame:
@@ -803,7 +809,12 @@ def audit_summary(findings: pd.DataFrame) -> pd.DataFrame:
     )
     return (
         summary.iloc[
-            np.lexsort((-summary["findings"].to_numpy(), [SEVERITIES.index(s) for s, _ in index]))
+            np.lexsort(
+                (
+                    -summary["findings"].to_numpy(),
+                    np.array([SEVERITIES.index(s) for s, _ in index]),
+                )
+            )
         ]
         if len(summary)
         else summary

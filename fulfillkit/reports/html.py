@@ -29,6 +29,7 @@ import html
 import io
 import os
 import re
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -175,8 +176,8 @@ def render_report(
 
     Example:
         >>> import fulfillkit as fk
-        >>> page = render_report(fk.to_frame([{"id": "a", "carrier": "<b>"}]))
-        >>> "&lt;b&gt;" in page and "<b>" not in page
+        >>> page = render_report(fk.to_frame([{"id": "<b>a</b>"}]), title="<b>Q3</b>")
+        >>> "&lt;b&gt;Q3&lt;/b&gt;" in page and "<b>" not in page
         True
     """
     from .. import __version__
@@ -275,7 +276,9 @@ def _carrier_table(report: pd.DataFrame, choice: str) -> str:
     shown["first created"] = report["first_created_at"].map(_date).to_numpy()
     shown["last created"] = report["last_created_at"].map(_date).to_numpy()
     shown.index.name = None  # the caption names the grouping
-    shares = [c for c in shown.columns if c.startswith("with") or c in _SHARE_LABELS]
+    shares: list[Hashable] = [
+        c for c in shown.columns if c.startswith("with") or c in _SHARE_LABELS
+    ]
     styler = (
         shown.style.format(precision=0, thousands=",", escape="html")
         .format(_percent, subset=shares)
