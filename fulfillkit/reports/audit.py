@@ -171,8 +171,8 @@ class _Context:
         self.unknown = (table or DEFAULT_CARRIERS).unknown
         index = rows["tracking_index"] if "tracking_index" in rows else _na(n, "Int64")
         self.first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
-        ids = rows["id"] if "id" in rows else _na(n, STRING)
-        codes, _ = pd.factorize(ids.mask(ids.astype(STRING).str.strip() == ""))
+        self.ids = _text(rows, "id")
+        codes, _ = pd.factorize(self.ids)
         # Rows without an id: each run starting at a first row is one fulfillment.
         raw = np.where(codes >= 0, codes, -np.cumsum(self.first_row, dtype=np.int64))
         self.key = pd.factorize(raw)[0]
@@ -687,7 +687,7 @@ def audit(
         unparsed=unparsed,
     )
     columns = {
-        "id": _text(rows, "id"),
+        "id": ctx.ids,
         "order_id": ctx.order,
         "carrier": ctx.carrier,
         "tracking_number": ctx.number,
