@@ -12,29 +12,29 @@ check digits come from :mod:`fulfillkit.tracking` (``carrier_detected``,
 :func:`~fulfillkit.tracking.detect_carrier_codes`), tracking pages from
 :func:`~fulfillkit.tracking.tracking_url`.
 
-======================== ======== ==========================================================
-rule                     severity what it finds
-======================== ======== ==========================================================
-``no_tracking``          warning  a fulfillment without any tracking number
-``no_tracking_url``      info     a number without a URL from the record and none derivable
-``bad_check_digit``      error    a number in its stated carrier's format, wrong check digit
-``unknown_format``       warning  a number that matches none of its stated carrier's formats
-``unrecognised_number``  info     a number no known format matches (carrier not checkable)
-``carrier_mismatch``     warning  the stated carrier differs from the number's carrier
-``reused_label``         error    one tracking number on fulfillments of different orders
-``duplicate_number``     warning  one tracking number twice in one fulfillment
-``url_missing_number``   warning  a tracking URL that does not contain its number
-``url_other_carrier``    warning  a tracking URL on another carrier's domain
-``modified_before_created`` error ``modified_at`` earlier than ``created_at``
-``future_timestamp``     error    ``created_at`` / ``modified_at`` in the future
-``unparseable_timestamp`` error   timestamp text that could not be parsed (records only)
-``missing_timestamp``    info     no ``created_at`` / ``modified_at``
-``no_order``             warning  a fulfillment without ``order_id``
-``created_before_order`` error    created before its order (orders joined)
-``slow_fulfillment``     warning  order-to-fulfillment lag above ``max_lag`` (orders joined)
-``shipment_failed``      warning  ``shipment_status`` ``failure`` / ``attempted_delivery``
-``untracked_too_long``   error    still no tracking ``untracked_days`` after creation
-======================== ======== ==========================================================
+=========================== ======== ==============================================================
+rule                        severity what it finds
+=========================== ======== ==============================================================
+``no_tracking``             warning  a fulfillment without any tracking number
+``no_tracking_url``         info     a number without a URL from the record and none derivable
+``bad_check_digit``         error    a number in its stated carrier's format, wrong check digit
+``unknown_format``          warning  stated UPS/USPS/FedEx, the number matches none of its formats
+``unrecognised_number``     info     a number no known format matches (carrier not checkable)
+``carrier_mismatch``        warning  the stated carrier differs from the number's carrier
+``reused_label``            error    one tracking number on fulfillments of different orders
+``duplicate_number``        warning  one tracking number twice in one fulfillment
+``url_missing_number``      warning  a tracking URL that does not contain its number
+``url_other_carrier``       warning  a tracking URL on another carrier's domain
+``modified_before_created`` error    ``modified_at`` earlier than ``created_at``
+``future_timestamp``        error    ``created_at`` / ``modified_at`` in the future
+``unparseable_timestamp``   error    timestamp text that could not be parsed (records only)
+``missing_timestamp``       info     no ``created_at`` / ``modified_at``
+``no_order``                warning  a fulfillment without ``order_id``
+``created_before_order``    error    created before its order (orders joined)
+``slow_fulfillment``        warning  order-to-fulfillment lag above ``max_lag`` (orders joined)
+``shipment_failed``         warning  ``shipment_status`` ``failure`` / ``attempted_delivery``
+``untracked_too_long``      error    still no tracking ``untracked_days`` after creation
+=========================== ======== ==============================================================
 
 The last two need ``shipment_status`` (``to_frame(..., remote_data=True)``); the order rules
 need :func:`~fulfillkit.join_orders` columns; rules whose columns are absent find nothing.

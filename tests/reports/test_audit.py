@@ -361,3 +361,11 @@ def test_batch_audit(make_client: Any, app: Any, dataset: Any) -> None:
     assert set(findings["id"]) <= {f.id for f in batch}
     assert findings.attrs["rules"] == rule_names()
     pd.testing.assert_frame_equal(findings, audit(batch.to_frame(), now=NOW))
+
+
+def test_the_documented_table_is_the_rule_table() -> None:
+    import sys
+
+    doc = sys.modules["fulfillkit.reports.audit"].__doc__ or ""
+    documented = [line.split()[:2] for line in doc.splitlines() if line.startswith("``")]
+    assert documented == [[f"``{r.name}``", r.severity] for r in RULES]
