@@ -103,6 +103,8 @@ def sandbox_server(*, latency: float, n: int, python: str = sys.executable) -> I
             str(latency),
             "--n",
             str(n),
+            "--rate-limit",
+            "off",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

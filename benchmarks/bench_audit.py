@@ -79,7 +79,7 @@ def loop_audit(df: Any, now: Any) -> Counter[str]:
             if isinstance(row.tracking_url, str) and row.tracking_url.strip()
             else None
         )
-        if row.tracking_url_derived:
+        if row.tracking_url_derived is True:  # older frames: a derived URL in tracking_url
             url = None
         if (
             url is None

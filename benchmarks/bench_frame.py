@@ -38,6 +38,7 @@ from typing import Any
 from _common import reset_peak_rss, rss_kb
 
 APPROACHES = ("fulfillkit", "pandas")
+ARROW_APPROACHES = ("to_arrow", "pyarrow")
 
 
 def pandas_way(records: list[dict[str, Any]]) -> Any:
@@ -58,14 +59,44 @@ def pandas_way(records: list[dict[str, Any]]) -> Any:
     return df.reset_index(drop=True)
 
 
+def pyarrow_way(records: list[dict[str, Any]]) -> Any:
+    """Plain pyarrow for the same rows: ``Table.from_pylist`` (type inference over every
+    record), then pad and explode the two tracking lists with ``list_flatten`` / ``take``."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.Table.from_pylist(records)
+    numbers, urls = table.column("tracking_numbers"), table.column("tracking_urls")
+    n_len = pc.fill_null(pc.list_value_length(numbers), 0).to_numpy()
+    u_len = pc.fill_null(pc.list_value_length(urls), 0).to_numpy()
+    rows = np.maximum(np.maximum(n_len, u_len), 1)
+    parent = np.repeat(np.arange(len(rows)), rows)
+    index = np.arange(len(parent)) - np.repeat(np.cumsum(rows) - rows, rows)
+    out = table.drop_columns(["tracking_numbers", "tracking_urls"]).take(pa.array(parent))
+    for name, lists, lengths in (
+        ("tracking_number", numbers, n_len),
+        ("tracking_url", urls, u_len),
+    ):
+        starts = np.repeat(np.cumsum(lengths) - lengths, rows) + index
+        valid = index < np.repeat(lengths, rows)
+        flat = pc.list_flatten(lists)
+        out = out.append_column(name, flat.take(pa.array(np.where(valid, starts, 0), mask=~valid)))
+    return out.append_column("tracking_index", pa.array(index))
+
+
 def worker(approach: str, data: Path) -> dict[str, Any]:
     """One timed run in this (fresh) process."""
     records: list[dict[str, Any]] = json.loads(data.read_bytes())
-    if approach == "pandas":
+    if approach in ("pandas", "pyarrow"):
         records = [{k: v for k, v in r.items() if k != "remote_data"} for r in records]
-        run = pandas_way
+        run = pandas_way if approach == "pandas" else pyarrow_way
+    elif approach == "to_arrow":
+        from fulfillkit.frames import to_arrow
+
+        run = to_arrow
     else:
-        from fulfillkit.frame import to_frame
+        from fulfillkit.frames import to_frame
 
         run = to_frame
     run(records[:200])  # warm up lazy imports and first-use setup, as in a notebook
@@ -80,8 +111,8 @@ def worker(approach: str, data: Path) -> dict[str, Any]:
     return {
         "approach": approach,
         "seconds": seconds,
-        "rows": len(frame),
-        "columns": frame.shape[1],
+        "rows": frame.num_rows if hasattr(frame, "num_rows") else len(frame),
+        "columns": frame.num_columns if hasattr(frame, "num_columns") else frame.shape[1],
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if loaded_kb is None or after_kb is None
         else max(loaded_kb, after_kb) / 1024,
@@ -113,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100_000, help="fulfillments (default 100000)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per approach (default 3)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--worker", choices=APPROACHES, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=APPROACHES + ARROW_APPROACHES, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 

@@ -43,14 +43,19 @@ from .models import Fulfillment, Order
 if TYPE_CHECKING:
     from .carriers import canonical_carrier, canonical_carriers
     from .display import display_report
-    from .export import ExportFormatError, export, read_frame
-    from .frame import (
+    from .frames import (
+        ExportFormatError,
         FieldMappingCollisionError,
         UnparsedTimestampWarning,
+        export,
         items_frame,
+        join_orders,
+        orders_frame,
+        read_frame,
+        to_arrow,
         to_frame,
+        to_polars,
     )
-    from .orders import join_orders, orders_frame
     from .reports.audit import audit, audit_summary
     from .reports.carriers import carrier_report
     from .reports.charts import plot_carriers, plot_timeline
@@ -102,14 +107,16 @@ __all__ = [
     "plot_timeline",
     "read_frame",
     "report_html",
+    "to_arrow",
     "to_frame",
+    "to_polars",
     "tracking_url",
 ]
 
 _LAZY = {
-    "ExportFormatError": "export",
-    "FieldMappingCollisionError": "frame",
-    "UnparsedTimestampWarning": "frame",
+    "ExportFormatError": "frames",
+    "FieldMappingCollisionError": "frames",
+    "UnparsedTimestampWarning": "frames",
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
     "audit": "reports.audit",
@@ -122,13 +129,15 @@ _LAZY = {
     "explorer": "widgets",
     "plot_carriers": "reports.charts",
     "plot_timeline": "reports.charts",
-    "join_orders": "orders",
-    "orders_frame": "orders",
+    "join_orders": "frames",
+    "orders_frame": "frames",
     "tracking_url": "tracking",
-    "export": "export",
-    "items_frame": "frame",
-    "read_frame": "export",
-    "to_frame": "frame",
+    "export": "frames",
+    "items_frame": "frames",
+    "read_frame": "frames",
+    "to_arrow": "frames",
+    "to_frame": "frames",
+    "to_polars": "frames",
 }
 
 

@@ -168,7 +168,7 @@ class BatchResult(_Outcome):
 
     def to_frame(self, **kwargs: Any) -> pd.DataFrame:
         """The fetched records as a tidy DataFrame: see :func:`fulfillkit.to_frame`."""
-        from .frame import to_frame
+        from fulfillkit.frames import to_frame
 
         return to_frame(self.fulfillments, **kwargs)
 
@@ -178,6 +178,18 @@ class BatchResult(_Outcome):
         from .reports.audit import audit
 
         return audit(self.fulfillments, **kwargs)
+
+    def to_arrow(self, **kwargs: Any) -> Any:
+        """The fetched records as a ``pyarrow.Table``: see :func:`fulfillkit.to_arrow`."""
+        from fulfillkit.frames import to_arrow
+
+        return to_arrow(self.fulfillments, **kwargs)
+
+    def to_polars(self, **kwargs: Any) -> Any:
+        """The fetched records as a ``polars.DataFrame``: see :func:`fulfillkit.to_polars`."""
+        from fulfillkit.frames import to_polars
+
+        return to_polars(self.fulfillments, **kwargs)
 
     def __repr__(self) -> str:
         summary = self._summary("fulfillments")

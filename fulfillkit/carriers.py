@@ -146,7 +146,7 @@ class CarrierTable:
         labels = np.array([self.canonical(u) for u in uniques] + [self.unknown], dtype=object)
         mapped = labels[codes]  # code -1 (missing) picks the trailing unknown label
         return pd.Series(
-            pd.array(mapped, dtype=pd.StringDtype("python")),
+            pd.array(mapped, dtype=pd.StringDtype("pyarrow")),
             index=series.index,
             name=series.name if isinstance(values, pd.Series) else "carrier",
         )

@@ -81,13 +81,6 @@ def _rate_limit(text: str) -> tuple[int, float] | str | None:
     return parsed
 
 
-def _rate_text(text: str) -> str:
-    """``N/S`` checked, kept as text (what the sandbox subcommand parses)."""
-    if not isinstance(_rate_limit(text), tuple):
-        raise argparse.ArgumentTypeError(f"expected N/S such as 100/60: {text!r}")
-    return text
-
-
 def _export_path(text: str) -> Path:
     path = Path(text)
     if not any(path.name.endswith(s) for s in EXPORT_SUFFIXES):
@@ -105,7 +98,7 @@ def _html_path(text: str) -> Path:
 def _load_export(source: str) -> pd.DataFrame:
     """A file written by ``fulfillkit fetch`` / :func:`~fulfillkit.export`, or a
     one-line error that says what is wrong with it."""
-    from .export import read_frame
+    from fulfillkit.frames import read_frame
 
     path = Path(source)
     if not path.exists():
@@ -159,10 +152,12 @@ def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from fulfillkit.frames import export
+
     from .client import Client
-    from .export import export
     from .reports import audit, carrier_report, format_carrier_report, report_html
     from .sandbox import (
+        FAST_RATE_LIMIT,
         SANDBOX_API_KEY,
         SANDBOX_CONNECTION_TOKEN,
         Faults,
@@ -175,7 +170,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(max(args.n, 1000), seed=args.seed)
     faults = Faults(rate=args.fault_rate, kinds=("503", "429", "502", "drop"), seed=args.seed)
-    app = SandboxApp(dataset, latency=args.latency, faults=faults)
+    app = SandboxApp(dataset, latency=args.latency, faults=faults, rate_limit=FAST_RATE_LIMIT)
     rng = uuid.UUID(int=args.seed)  # deterministic ids that the sandbox does not hold
     unknown = [str(uuid.uuid5(rng, f"missing-{i}")) for i in range(3)]
     ids = [*dataset.fulfillment_ids[: args.n], *unknown, dataset.fulfillment_ids[0]]
@@ -243,9 +238,9 @@ def _severity_counts(findings: pd.DataFrame) -> str:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
+    from fulfillkit.frames import export, to_frame
+
     from .client import Client
-    from .export import export
-    from .frame import to_frame
 
     output: Path = args.output
     if args.all and args.ids_file:
@@ -314,7 +309,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from .export import export
+    from fulfillkit.frames import export
+
     from .reports import audit, audit_summary
 
     df = _load_export(args.file)
@@ -348,23 +344,9 @@ def _lag(text: str) -> str:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import Faults, serve
+    from .sandbox.__main__ import run
 
-    faults = Faults(rate=args.fault_rate, seed=args.seed) if args.fault_rate else None
-    rate_limit = None
-    if args.rate_limit:
-        count, _, window = args.rate_limit.partition("/")
-        rate_limit = (int(count), float(window or 60))
-    serve(
-        port=args.port,
-        host=args.host,
-        n=args.n,
-        seed=args.seed,
-        latency=args.latency,
-        rate_limit=rate_limit,
-        faults=faults,
-    )
-    return 0
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -436,14 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.set_defaults(func=_cmd_audit)
 
+    from .sandbox.__main__ import add_arguments as add_sandbox_arguments
+
     sandbox = sub.add_parser("sandbox", help="serve the embedded Panora sandbox")
-    sandbox.add_argument("--port", type=int, default=3000)
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--n", type=int, default=1000, help="fulfillments it holds")
-    sandbox.add_argument("--seed", type=int, default=0)
-    sandbox.add_argument("--latency", type=float, default=0.0)
-    sandbox.add_argument("--rate-limit", type=_rate_text, help="e.g. 100/60 (requests/seconds)")
-    sandbox.add_argument("--fault-rate", type=float, default=0.0)
+    add_sandbox_arguments(sandbox)  # one option set, shared with python -m fulfillkit.sandbox
     sandbox.set_defaults(func=_cmd_sandbox)
     return parser
 

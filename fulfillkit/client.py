@@ -174,12 +174,14 @@ class AsyncClient:
         seed: int = 0,
         latency: float = 0.0,
         faults: Faults | None = None,
-        rate_limit: tuple[int, float] | None = None,
+        rate_limit: tuple[int, float] | None = (10_000, 1.0),  # sandbox.FAST_RATE_LIMIT
         **kwargs: Any,
     ) -> Self:
         """A client wired in-process to the embedded Panora sandbox: no network, no keys.
 
-        ``sandbox_ids`` lists the ids the sandbox holds.
+        ``sandbox_ids`` lists the ids the sandbox holds. ``rate_limit`` is the sandbox's
+        throttle: 10,000 requests per second by default, so answers carry the
+        ``X-RateLimit-*`` headers without slowing demos; ``(100, 60.0)`` is Panora's.
 
         Example:
             >>> client = AsyncClient.sandbox(n=5)
@@ -503,7 +505,7 @@ class AsyncClient:
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
     ) -> pd.DataFrame:
         """The whole connection as a DataFrame: :meth:`list` then :func:`~fulfillkit.to_frame`."""
-        from .frame import to_frame
+        from fulfillkit.frames import to_frame
 
         records = [
             r
@@ -582,7 +584,7 @@ class Client:
         seed: int = 0,
         latency: float = 0.0,
         faults: Faults | None = None,
-        rate_limit: tuple[int, float] | None = None,
+        rate_limit: tuple[int, float] | None = (10_000, 1.0),  # sandbox.FAST_RATE_LIMIT
         **kwargs: Any,
     ) -> Client:
         """A client wired in-process to the embedded sandbox: see :meth:`AsyncClient.sandbox`.

@@ -47,10 +47,11 @@ import pandas as pd
 from dask.delayed import delayed
 from pydantic import SecretStr
 
+from fulfillkit.frames import STRING, to_frame
+
 from ._base import check_ids
 from ._batch import BatchResult, FetchError
 from .client import Client
-from .frame import STRING, to_frame
 
 __all__ = ["Credentials", "errors_of", "read_connections", "read_fulfillments"]
 

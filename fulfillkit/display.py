@@ -269,7 +269,7 @@ def report_html(report: pd.DataFrame) -> str:
     minute, carrier names escaped.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> from fulfillkit.reports import carrier_report
         >>> r = carrier_report(to_frame([{"id": "a", "carrier": "UPS", "tracking_numbers": ["1"]}]))
         >>> "100.0%" in report_html(r)
@@ -307,7 +307,7 @@ class ReportView:
     DataFrame itself.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> from fulfillkit.reports import carrier_report
         >>> view = display_report(carrier_report(to_frame([{"id": "a", "carrier": "DHL"}])))
         >>> view.report.index.tolist()

@@ -35,7 +35,7 @@ untouched.
 Example:
     >>> import tempfile, pathlib
     >>> from fulfillkit.models import Fulfillment
-    >>> from fulfillkit.export import read_frame
+    >>> from fulfillkit.frames import read_frame
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = pathlib.Path(tmp) / "out.parquet"
     ...     with ParquetSink(path, row_group_size=2) as sink:
@@ -164,7 +164,7 @@ class ParquetSink:
         import numpy as np
         import pyarrow as pa
 
-        from .frame import to_frame
+        from fulfillkit.frames import to_frame
 
         mappings = []
         rows = []
@@ -250,7 +250,7 @@ def _sink_schema(remote_data: bool) -> tuple[pa.Schema, list[str]]:
     import pandas as pd
     import pyarrow as pa
 
-    from .frame import REMOTE_DATA_COLUMN, STRING, to_frame
+    from fulfillkit.frames import REMOTE_DATA_COLUMN, STRING, to_frame
 
     empty = to_frame([], remote_data=remote_data)
     columns = {name: empty[name] for name in empty.columns if name != REMOTE_DATA_COLUMN}
@@ -273,7 +273,7 @@ def expand_field_mappings(df: pd.DataFrame, *, sep: str = ".") -> pd.DataFrame:
         >>> list(out.columns), str(out["field_mappings.n"].dtype)
         (['id', 'field_mappings.n'], 'Int64')
     """
-    from .frame import FIELD_MAPPINGS_PREFIX, to_frame
+    from fulfillkit.frames import FIELD_MAPPINGS_PREFIX, to_frame
 
     if FIELD_MAPPINGS_COLUMN not in df.columns:
         return df

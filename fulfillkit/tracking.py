@@ -571,7 +571,7 @@ def detect_carriers(values: pd.Series[Any] | Iterable[Any]) -> pd.Series[Any]:
     codes = detect_carrier_codes(items)
     labels = np.array([*CARRIER_NAMES, None], dtype=object)
     return pd.Series(
-        pd.array(labels[codes], dtype=pd.StringDtype("python")), index=index, name=name
+        pd.array(labels[codes], dtype=pd.StringDtype("pyarrow")), index=index, name=name
     )
 
 

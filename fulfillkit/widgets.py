@@ -77,6 +77,7 @@ TABLE_COLUMNS: Final = (
     "tracking_index",
     "tracking_number",
     "tracking_url",
+    "tracking_url_derived",
     "created_at",
     "modified_at",
 )
@@ -447,7 +448,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def _on_export(self, suffix: str) -> None:
         with self._logged():
-            from .export import export
+            from fulfillkit.frames import export
 
             if self.selection is None:
                 self._export_status("Nothing to export yet: fetch first.", bad=True)
@@ -541,7 +542,8 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
-        from .frame import to_frame
+        from fulfillkit.frames import to_frame
+
         from .reports.carriers import fulfillment_labels
 
         self.batch = result

@@ -21,6 +21,9 @@ from fulfillkit.sandbox import (
 
 # Progress bars are tested explicitly; elsewhere they would only clutter the output.
 os.environ.setdefault("TQDM_DISABLE", "1")
+# The sandbox throttles like Panora (100 requests / 60 s) unless told otherwise: keep its
+# X-RateLimit-* headers but a window no test fills (tests of the throttle pass their own).
+os.environ.setdefault("FULFILLKIT_SANDBOX_RATE_LIMIT", "10000/1")
 
 FAST_RETRIES = fk.RetryPolicy(base_delay=0.001, max_delay=0.01)
 

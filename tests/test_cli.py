@@ -11,7 +11,7 @@ import pytest
 
 import fulfillkit as fk
 from fulfillkit.cli import main
-from fulfillkit.export import export
+from fulfillkit.frames import export
 from fulfillkit.sandbox import (
     SANDBOX_API_KEY,
     SANDBOX_CONNECTION_TOKEN,
@@ -196,7 +196,7 @@ def _unreadable(tmp_path: Path) -> Path:
         (lambda tmp: ["audit", "x.csv", "--max-lag", "soon"], "not a duration"),
         (lambda tmp: ["audit", "x.csv", "--untracked-days", "-3"], "0 or more"),
         (lambda tmp: ["demo", "--n", "ten"], "not a whole number"),
-        (lambda tmp: ["sandbox", "--rate-limit", "lots"], "expected N/S"),
+        (lambda tmp: ["sandbox", "--rate-limit", "lots"], "such as 100/60"),
         (lambda tmp: ["nonsense"], "invalid choice"),
     ],
 )

@@ -21,7 +21,7 @@ from fulfillkit.display import (
     report_html,
     safe_url,
 )
-from fulfillkit.frame import to_frame
+from fulfillkit.frames import to_frame
 from fulfillkit.reports import carrier_report, format_carrier_report
 
 SCRIPT = "<script>alert(1)</script>"

@@ -13,7 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import fulfillkit as fk
-from fulfillkit.frame import to_frame
+from fulfillkit.frames import to_frame
 from fulfillkit.reports import carrier_report
 from fulfillkit.reports.charts import OTHERS, figure_png, plot_carriers, plot_timeline
 from fulfillkit.sandbox import make_dataset

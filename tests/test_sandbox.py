@@ -7,6 +7,7 @@ fulfillment endpoints is validated against Panora's own OpenAPI schema.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import json
@@ -15,6 +16,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from collections import Counter
@@ -27,7 +29,10 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+from fulfillkit.cli import build_parser
 from fulfillkit.sandbox import (
+    FAST_RATE_LIMIT,
+    PANORA_RATE_LIMIT,
     SANDBOX_API_KEY,
     SANDBOX_CONNECTION_TOKEN,
     Dataset,
@@ -38,8 +43,10 @@ from fulfillkit.sandbox import (
     make_dataset,
 )
 from fulfillkit.sandbox import tracking as tn
+from fulfillkit.sandbox.__main__ import add_arguments
 from fulfillkit.sandbox.app import DroppedConnection
 from fulfillkit.sandbox.faults import PERMANENT_KINDS, TRANSIENT_KINDS
+from fulfillkit.sandbox.ratelimit import RATE_LIMIT_ENV, parse_rate_limit
 from fulfillkit.sandbox.server import bind_socket
 
 AUTH = {"x-api-key": SANDBOX_API_KEY, "x-connection-token": SANDBOX_CONNECTION_TOKEN}
@@ -49,6 +56,11 @@ UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 PANORA_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 SHOPIFY_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
 MISSING = "0b6f1d7e-9a51-4c1f-8e0b-6a2b4b1f9c3d"  # a valid UUID no dataset holds
+TYPE_ERROR = "TypeError: Cannot read properties of undefined (reading '{}')"
+PRISMA_TAKE = (
+    "\nInvalid `prisma.{}.findMany()` invocation:\n\n\n"
+    "Argument `take`: Invalid value provided. Expected Int, provided Float."
+)
 
 Json = dict[str, Any]
 
@@ -80,17 +92,22 @@ class Connector:
         self._servers: list[SandboxServer] = []
 
     @asynccontextmanager
-    async def __call__(self, app: SandboxApp) -> AsyncIterator[httpx.AsyncClient]:
+    async def __call__(
+        self, app: SandboxApp, client_ip: str = "127.0.0.1"
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        """A client talking to ``app`` from ``client_ip`` (any 127.x.y.z over loopback)."""
+        transport: httpx.AsyncBaseTransport
         if self.mode == "asgi":
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as c:
-                yield c
+            transport = httpx.ASGITransport(app=app, client=(client_ip, 123))
+            base_url = "http://sandbox"
         else:
             server = SandboxServer(app)
             server.start()
             self._servers.append(server)
-            async with httpx.AsyncClient(base_url=server.url) as client:
-                yield client
+            transport = httpx.AsyncHTTPTransport(local_address=client_ip)
+            base_url = server.url
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
 
     def close(self) -> None:
         for server in self._servers:
@@ -220,23 +237,62 @@ def test_remote_data_is_the_shopify_fulfillment(data: Dataset, big: Dataset) -> 
         statuses[remote["shipment_status"]] += 1
     assert statuses.most_common(1)[0][0] == "success"
     assert {"delivered", "in_transit", None} <= set(statuses)
-    # Orders: the unified shape, totals as numbers, Shopify ids matching the fulfillments.
+    # Orders: Shopify ids matching the fulfillments (their shape: test_orders_as_panora...).
     orders = {order["id"]: order for order in data.orders}
     for record in data.fulfillments:
         order = orders.get(record["order_id"])
         if order is not None:
             assert record["remote_data"]["order_id"] == order["remote_data"]["id"]
-            assert isinstance(order["total_price"], float)
-            assert isinstance(order["items"], list)
     titles = {
         line["title"] for record in big.fulfillments for line in record["remote_data"]["line_items"]
     }
     assert any(title.startswith("=") for title in titles)
-    mappings = [record["field_mappings"] for record in big.fulfillments]
-    assert any(any(isinstance(v, dict) for v in fm.values()) for fm in mappings)
+
+
+def test_orders_have_no_items_and_whole_number_totals(data: Dataset) -> None:
+    money = ("total_price", "total_discount", "total_shipping", "total_tax")
+    rounded = 0
+    for order in data.orders:
+        assert "items" not in order
+        remote = order["remote_data"]
+        assert remote["line_items"], "the line items live in remote_data"
+        for name in money:
+            assert type(order[name]) is int and order[name] >= 0, (name, order[name])
+        exact = {
+            "total_price": remote["total_price"],
+            "total_discount": remote["total_discounts"],
+            "total_tax": remote["total_tax"],
+            "total_shipping": remote["total_shipping_price_set"]["shop_money"]["amount"],
+        }
+        for name, text in exact.items():
+            assert re.fullmatch(r"\d+\.\d\d", text), text
+            cents = int(text.replace(".", ""))
+            assert order[name] == (cents + 50) // 100, (name, text)  # rounded, half up
+            rounded += cents % 100 != 0
+    assert rounded, "some totals had cents that the whole numbers drop"
+
+
+def test_field_mappings_are_flat_strings_unless_tolerance_is_asked_for(big: Dataset) -> None:
+    mappings = [r["field_mappings"] for r in (*big.fulfillments, *big.orders)]
+    assert sum(map(bool, mappings)) < len(mappings) / 2, "mostly {}"
+    values = [v for fm in mappings for v in fm.values()]
+    assert values and all(type(v) is str for v in values)
+    assert {"true", "false", "2", "0901"} <= set(values), "numbers and booleans come as text"
     assert any(any(not key.isascii() for key in fm) for fm in mappings)
-    formula = [v for fm in mappings for v in fm.values() if isinstance(v, str) and v[:1] in "=+-@"]
+    formula = [v for v in values if v[:1] in "=+-@"]
     assert {value[0] for value in formula} == set("=+-@")
+    tolerant = make_dataset(3000, seed=5, tolerance_mappings=True)
+    odd = [
+        r["field_mappings"]
+        for r in tolerant.fulfillments
+        if any(type(v) is not str for v in r["field_mappings"].values())
+    ]
+    assert 0 < len(odd) < len(tolerant.fulfillments) * 0.05, len(odd)
+    assert any(any(isinstance(v, dict) for v in fm.values()) for fm in odd)
+    assert any(any(isinstance(v, bool | int | float) for v in fm.values()) for fm in odd)
+    # Only the mappings differ: the rest of every record is the default dataset's.
+    for plain, loose in zip(big.fulfillments, tolerant.fulfillments, strict=True):
+        assert {**plain, "field_mappings": None} == {**loose, "field_mappings": None}
 
 
 def test_list_items_are_opt_in() -> None:
@@ -332,13 +388,28 @@ def _error_cases(data: Dataset) -> list[tuple[str, dict[str, str], int, str]]:
             FULFILLMENTS,
             {**key_only, "x-connection-token": "tok-123"},
             500,
+            "ReferenceError: Connection undefined for token tok-123",
+        ),
+        (
+            f"{ORDERS}?limit=5",
+            {**key_only, "x-connection-token": "tok-123"},
+            500,
+            "ReferenceError: Connection undefined for token tok-123",
+        ),
+        (
+            f"{FULFILLMENTS}/{fid}",
+            {**key_only, "x-connection-token": "tok-123"},
+            500,
             "Connection undefined for token tok-123",
         ),
         (f"{FULFILLMENTS}/{MISSING}", AUTH, 500, f"Fulfillment with ID {MISSING} not found."),
         (f"{ORDERS}/{MISSING}", AUTH, 500, f"Order with ID {MISSING} not found."),
         (f"{FULFILLMENTS}?limit=abc", AUTH, 400, "Bad Request"),
-        (f"{FULFILLMENTS}?limit=-1", AUTH, 400, "Bad Request"),
-        (f"{FULFILLMENTS}?limit=2.5", AUTH, 400, "Bad Request"),
+        (f"{FULFILLMENTS}?limit=-1", AUTH, 500, TYPE_ERROR.format("id_ecom_fulfilment")),
+        (f"{ORDERS}?limit=-20", AUTH, 500, TYPE_ERROR.format("id_ecom_order")),
+        (f"{FULFILLMENTS}?limit=2.5", AUTH, 500, PRISMA_TAKE.format("ecom_fulfilments")),
+        (f"{ORDERS}?limit=0.5", AUTH, 500, PRISMA_TAKE.format("ecom_orders")),
+        (f"{FULFILLMENTS}?limit=Infinity", AUTH, 400, "Bad Request"),
         (f"{FULFILLMENTS}?remote_data=yes", AUTH, 400, "Bad Request"),
         (f"{FULFILLMENTS}?cursor={no_uuid}", AUTH, 400, "Bad Request"),
         (f"{ORDERS}?limit=x", AUTH, 400, "Bad Request"),
@@ -362,6 +433,7 @@ async def test_every_documented_error(connect: Connector, data: Dataset) -> None
             assert body["path"] == path
             assert PANORA_TIME.fullmatch(body["timestamp"])
             assert response.headers["content-type"].startswith("application/json")
+            assert response.headers["access-control-allow-origin"] == "*"
         posted = await client.post(FULFILLMENTS, headers=AUTH, json={})
         assert (posted.status_code, posted.json()["message"]) == (
             404,
@@ -451,26 +523,78 @@ async def test_pagination_to_the_end(connect: Connector, data: Dataset) -> None:
         assert [r["id"] for p in orders for r in p["data"]] == data.order_ids
 
 
+def _rate(response: httpx.Response) -> tuple[str, str, int] | None:
+    """(limit, remaining, reset seconds) from the X-RateLimit-* headers, or None."""
+    if "x-ratelimit-limit" not in response.headers:
+        assert not any(name.startswith("x-ratelimit") for name in response.headers)
+        return None
+    headers = response.headers
+    reset = int(headers["x-ratelimit-reset"])
+    return headers["x-ratelimit-limit"], headers["x-ratelimit-remaining"], reset
+
+
+@pytest.mark.anyio
+async def test_rate_limit_is_panoras_by_default_and_configurable(
+    connect: Connector, data: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(RATE_LIMIT_ENV, raising=False)
+    faithful = SandboxApp(data)
+    assert PANORA_RATE_LIMIT == (100, 60.0)
+    async with connect(faithful) as client:
+        fid, oid = data.fulfillment_ids[0], data.order_ids[0]
+        for path in (f"{FULFILLMENTS}/{fid}", FULFILLMENTS, f"{ORDERS}/{oid}", ORDERS):
+            response = await client.get(path, headers=AUTH)
+            assert response.status_code == 200
+            rate = _rate(response)
+            assert rate is not None, path
+            assert rate[:2] == ("100", "99"), "each route has its own window"
+            assert 0 < rate[2] <= 60
+        for path, status in ((f"{FULFILLMENTS}/{fid}", 401), (f"{ORDERS}?limit=x", 400)):
+            response = await client.get(path, headers={} if status == 401 else AUTH)
+            assert response.status_code == status
+            assert _rate(response) is not None, "errors count and carry the headers too"
+        unknown = await client.get("/ecommerce/shipments", headers=AUTH)
+        assert unknown.status_code == 404
+        assert _rate(unknown) is None, "no route, no throttle"
+    monkeypatch.setenv(RATE_LIMIT_ENV, "off")
+    async with connect(SandboxApp(data)) as client:
+        assert _rate(await client.get(FULFILLMENTS, headers=AUTH)) is None
+    monkeypatch.setenv(RATE_LIMIT_ENV, "7/2")
+    async with connect(SandboxApp(data)) as client:
+        rate = _rate(await client.get(FULFILLMENTS, headers=AUTH))
+        assert rate is not None and rate[:2] == ("7", "6") and rate[2] <= 2
+    async with connect(SandboxApp(data, rate_limit=PANORA_RATE_LIMIT)) as client:
+        rate = _rate(await client.get(FULFILLMENTS, headers=AUTH))
+        assert rate is not None and rate[0] == "100", "an explicit limit beats the variable"
+    with pytest.raises(ValueError, match="LIMIT/SECONDS"):
+        parse_rate_limit("fast")
+    assert parse_rate_limit(" 5 ") == (5, 60.0)
+    assert FAST_RATE_LIMIT[0] / FAST_RATE_LIMIT[1] >= 1000, "fast enough for demos"
+
+
 @pytest.mark.anyio
 async def test_rate_limit_headers_and_429(connect: Connector, data: Dataset) -> None:
     fid = data.fulfillment_ids[0]
-    async with connect(SandboxApp(data)) as client:
+    async with connect(SandboxApp(data, rate_limit=None)) as client:
         response = await client.get(f"{FULFILLMENTS}/{fid}", headers=AUTH)
-        assert not any(name.startswith("x-ratelimit") for name in response.headers)
+        assert _rate(response) is None
     app = SandboxApp(data, rate_limit=(3, 60))
     async with connect(app) as client:
         remaining = []
         for _ in range(3):
             response = await client.get(f"{FULFILLMENTS}/{fid}", headers=AUTH)
             assert response.status_code == 200
-            assert response.headers["x-ratelimit-limit"] == "3"
-            assert 0 < int(response.headers["x-ratelimit-reset"]) <= 60
-            remaining.append(response.headers["x-ratelimit-remaining"])
+            rate = _rate(response)
+            assert rate is not None and rate[0] == "3"
+            assert 0 < rate[2] <= 60
+            remaining.append(rate[1])
         assert remaining == ["2", "1", "0"]
         throttled = await client.get(f"{FULFILLMENTS}/{fid}", headers=AUTH)
         assert throttled.status_code == 429
         assert throttled.json()["message"] == "ThrottlerException: Too Many Requests"
         assert 0 < int(throttled.headers["retry-after"]) <= 60
+        assert _rate(throttled) == ("3", "0", int(throttled.headers["retry-after"]))
+        assert throttled.headers["access-control-allow-origin"] == "*"
         unauthenticated = await client.get(f"{FULFILLMENTS}/{fid}")
         assert unauthenticated.status_code == 429, "the throttle runs before auth"
         listed = await client.get(FULFILLMENTS, headers=AUTH)  # another route, another window
@@ -479,12 +603,114 @@ async def test_rate_limit_headers_and_429(connect: Connector, data: Dataset) -> 
         error = await client.get(f"{FULFILLMENTS}?limit=x", headers=AUTH)
         assert error.status_code == 400
         assert error.headers["x-ratelimit-remaining"] == "1"
+    # Per client: another IP has its own windows on the same app.
+    async with connect(app, client_ip="127.0.0.2") as other:
+        response = await other.get(f"{FULFILLMENTS}/{fid}", headers=AUTH)
+        assert response.status_code == 200
+        assert response.headers["x-ratelimit-remaining"] == "2"
     short = SandboxApp(data, rate_limit=(1, 0.3))
     async with connect(short) as client:
         assert (await client.get(FULFILLMENTS, headers=AUTH)).status_code == 200
         assert (await client.get(FULFILLMENTS, headers=AUTH)).status_code == 429
         await asyncio.sleep(0.35)
         assert (await client.get(FULFILLMENTS, headers=AUTH)).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_cors_on_every_answer_and_options_is_204(connect: Connector, data: Dataset) -> None:
+    app = SandboxApp(data, rate_limit=(2, 60))
+    fid = data.fulfillment_ids[0]
+    preflight = {
+        "origin": "https://app.example",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "x-api-key,x-connection-token",
+    }
+    paths = [FULFILLMENTS, f"{FULFILLMENTS}/{fid}", f"{ORDERS}?limit=3", "/no/such/route", "/"]
+    async with connect(app) as client:
+        for path in paths:
+            response = await client.options(path, headers=preflight)
+            assert response.status_code == 204, path
+            assert response.content == b""
+            assert response.headers["access-control-allow-origin"] == "*"
+            assert "GET" in response.headers["access-control-allow-methods"].split(",")
+            assert response.headers["access-control-allow-headers"] == (
+                "x-api-key,x-connection-token"
+            )
+            assert _rate(response) is None, "CORS answers before the throttle"
+        bare = await client.options(FULFILLMENTS)
+        assert bare.status_code == 204
+        assert "access-control-allow-headers" not in bare.headers
+        ok = await client.get(f"{FULFILLMENTS}/{fid}", headers=AUTH)
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == "*"
+        assert ok.headers["x-ratelimit-remaining"] == "1", "OPTIONS did not count"
+        for path, status in ((f"{FULFILLMENTS}/{fid}", 401), ("/nope", 404)):
+            response = await client.get(path)
+            assert response.status_code == status
+            assert response.headers["access-control-allow-origin"] == "*"
+    assert app.stats.by_status[204] == len(paths) + 1
+
+
+@pytest.mark.anyio
+async def test_retrieve_accepts_upper_case_uuids(connect: Connector, data: Dataset) -> None:
+    app = SandboxApp(data)
+    async with connect(app) as client:
+        for path, rid in ((FULFILLMENTS, data.fulfillment_ids[7]), (ORDERS, data.order_ids[7])):
+            for params in ({}, {"remote_data": "true"}):
+                lower = await client.get(f"{path}/{rid}", params=params, headers=AUTH)
+                assert lower.status_code == 200
+                for variant in (rid.upper(), rid[:13].upper() + rid[13:]):
+                    response = await client.get(f"{path}/{variant}", params=params, headers=AUTH)
+                    assert response.status_code == 200, variant
+                    assert response.content == lower.content, "the canonical record"
+                    assert response.json()["id"] == rid
+        missing = await client.get(f"{FULFILLMENTS}/{MISSING.upper()}", headers=AUTH)
+        assert (missing.status_code, missing.json()["message"]) == (
+            500,
+            f"Fulfillment with ID {MISSING.upper()} not found.",
+        )
+        for bad in ("NOT-A-UUID", data.fulfillment_ids[0].upper() + "0"):
+            response = await client.get(f"{FULFILLMENTS}/{bad}", headers=AUTH)
+            assert response.status_code == 500, bad
+            assert "Error creating UUID" in response.json()["message"]
+
+
+@pytest.mark.anyio
+async def test_orders_over_http_have_no_items_and_whole_totals(
+    connect: Connector, data: Dataset
+) -> None:
+    money = ("total_price", "total_discount", "total_shipping", "total_tax")
+    async with connect(SandboxApp(data)) as client:
+        pages = await _list_all(client, ORDERS, 100, remote_data="true")
+        listed = [order for page in pages for order in page["data"]]
+        assert [order["id"] for order in listed] == data.order_ids
+        one = await client.get(f"{ORDERS}/{data.order_ids[2]}", headers=AUTH)
+        for order in (*listed, one.json()):
+            assert "items" not in order
+            assert all(type(order[name]) is int for name in money), order
+        assert b'"items"' not in one.content
+
+
+@pytest.mark.anyio
+async def test_limit_is_parsed_like_javascripts_number(connect: Connector, data: Dataset) -> None:
+    async with connect(SandboxApp(data)) as client:
+        for text, rows in (("1.0", 1), ("1e1", 10), ("0x4", 4), ("-0", 0), ("", 0)):
+            response = await client.get(FULFILLMENTS, params={"limit": text}, headers=AUTH)
+            assert response.status_code == 200, text
+            body = response.json()
+            assert [r["id"] for r in body["data"]] == data.fulfillment_ids[:rows], text
+        zero = (await client.get(FULFILLMENTS, params={"limit": "0"}, headers=AUTH)).json()
+        assert zero["data"] == []
+        assert zero["next_cursor"] == base64.b64encode(data.fulfillment_ids[0].encode()).decode()
+        for text, status in (("-3", 500), ("0.5", 500), ("1e-1", 500), ("ten", 400), ("NaN", 400)):
+            response = await client.get(FULFILLMENTS, params={"limit": text}, headers=AUTH)
+            assert response.status_code == status, text
+        # Validation (400) comes first, then the connection, then the database (500).
+        both = await client.get(f"{FULFILLMENTS}?limit=-1&remote_data=yes", headers=AUTH)
+        assert both.status_code == 400
+        token = {**AUTH, "x-connection-token": "nope"}
+        unknown = await client.get(f"{FULFILLMENTS}?limit=-1", headers=token)
+        assert unknown.json()["message"].startswith("ReferenceError: Connection undefined")
 
 
 # --- faults ------------------------------------------------------------------------------
@@ -533,6 +759,7 @@ def _check_fault_response(
     if kind in {"502", "503", "504"}:
         assert status == int(kind)
         assert response.headers["content-type"].startswith("text/html")
+        assert "access-control-allow-origin" not in response.headers, "nginx's page, not Nest's"
     elif kind == "429":
         assert status == 429
         assert response.headers["retry-after"] == "0.05"
@@ -711,20 +938,69 @@ def test_server_binds_a_nodelay_ready_socket_and_stops(data: Dataset) -> None:
         httpx.get(f"{server.url}{FULFILLMENTS}")
 
 
-def test_python_dash_m_serves_in_its_own_process() -> None:
+def _first_line(process: subprocess.Popen[str], timeout: float = 30.0) -> str:
+    """The process's first stdout line, or fail after ``timeout`` seconds (never hang)."""
+    lines: list[str] = []
+    assert process.stdout is not None
+    stdout = process.stdout
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert lines, f"no URL printed within {timeout} s"
+    return lines[0].strip()
+
+
+@pytest.mark.parametrize(
+    ("command", "flags", "limit"),
+    [
+        (["-m", "fulfillkit.sandbox"], [], "100"),
+        (["-m", "fulfillkit", "sandbox"], [], "100"),
+        (["-m", "fulfillkit.sandbox"], ["--rate-limit", "2/30"], "2"),
+        (["-m", "fulfillkit", "sandbox"], ["--rate-limit", "2/30"], "2"),
+        (["-m", "fulfillkit", "sandbox"], ["--rate-limit", "off"], None),
+    ],
+)
+def test_both_command_lines_serve_in_their_own_process(
+    command: list[str], flags: list[str], limit: str | None
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != RATE_LIMIT_ENV}  # Panora's default
     process = subprocess.Popen(
-        [sys.executable, "-m", "fulfillkit.sandbox", "--port", "0", "--n", "30", "--seed", "4"],
+        [sys.executable, *command, "--port", "0", "--n", "30", "--seed", "4", *flags],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
+        env=env,
     )
     try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
+        url = _first_line(process)
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
-        response = httpx.get(f"{url}{FULFILLMENTS}", params={"limit": 100}, headers=AUTH)
+        response = httpx.get(
+            f"{url}{FULFILLMENTS}", params={"limit": 100}, headers=AUTH, timeout=10
+        )
         ids = [record["id"] for record in response.json()["data"]]
         assert ids == make_dataset(30, seed=4).fulfillment_ids
+        assert response.headers.get("x-ratelimit-limit") == limit
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_both_command_lines_share_one_option_set() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    cli = build_parser()
+    for argv in (
+        [],
+        ["--port", "0", "--n", "30", "--seed", "4", "--latency", "0.01", "--host", "::1"],
+        ["--rate-limit", "5/2", "--fault-rate", "0.1"],
+        ["--rate-limit", "off"],
+    ):
+        via_fulfillkit = vars(cli.parse_args(["sandbox", *argv]))
+        assert via_fulfillkit.pop("command") == "sandbox"
+        via_fulfillkit.pop("func")
+        assert via_fulfillkit == vars(parser.parse_args(argv)), argv
+    assert parser.parse_args([]).rate_limit == "default"
+    assert parser.parse_args(["--rate-limit", "5/2"]).rate_limit == (5, 2.0)
+    assert parser.parse_args(["--rate-limit", "OFF"]).rate_limit is None
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--rate-limit", "fast"])

@@ -12,8 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fulfillkit as fk
-from fulfillkit.export import read_frame
-from fulfillkit.frame import to_frame
+from fulfillkit.frames import read_frame, to_frame
 from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment
 from fulfillkit.sandbox import make_dataset
 from fulfillkit.sink import FIELD_MAPPINGS_COLUMN, ParquetSink, expand_field_mappings

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import fulfillkit as fk
-from fulfillkit.export import read_frame
+from fulfillkit.frames import read_frame
 from fulfillkit.reports.carriers import fulfillment_labels
 from fulfillkit.sandbox import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, SandboxApp, make_dataset
 from fulfillkit.widgets import PAGE_SIZE, Explorer, explorer, ids_from_file, parse_ids

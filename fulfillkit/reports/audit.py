@@ -40,7 +40,7 @@ The last two need ``shipment_status`` (``to_frame(..., remote_data=True)``); the
 need :func:`~fulfillkit.join_orders` columns; rules whose columns are absent find nothing.
 
 Example:
-    >>> from fulfillkit.frame import to_frame
+    >>> from fulfillkit.frames import to_frame
     >>> df = to_frame([
     ...     {"id": "a", "order_id": "o1", "carrier": "UPS",
     ...      "tracking_numbers": ["1Z999AA10123456785"]},
@@ -68,8 +68,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fulfillkit.frames import STRING, UnparsedTimestampWarning, to_frame
+
 from ..carriers import DEFAULT_CARRIERS, OTHER, CarrierTable
-from ..frame import STRING, UnparsedTimestampWarning, to_frame
 from ..models import Fulfillment
 from ..tracking import (
     CARRIER_NAMES,
@@ -650,7 +651,7 @@ def audit(
         ValueError: an unknown rule name, or a frame with ``explode=False``.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> label = ["1Z999AA10123456784"]
         >>> df = to_frame([
         ...     {"id": "a", "order_id": "o1", "carrier": "UPS", "tracking_numbers": label},
@@ -780,7 +781,7 @@ def audit_summary(findings: pd.DataFrame) -> pd.DataFrame:
     ``audit_summary(f).groupby(level="severity", sort=False).sum()``.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> summary = audit_summary(audit(to_frame([{"id": "a", "carrier": "UPS"}]),
         ...                               rules=["no_tracking", "no_order"]))
         >>> summary["findings"].to_dict()

@@ -1,12 +1,12 @@
 """Summaries of fulfillment frames: the carrier report.
 
-:func:`carrier_report` works on what :func:`fulfillkit.frame.to_frame` returns, exploded (one
+:func:`carrier_report` works on what :func:`fulfillkit.frames.to_frame` returns, exploded (one
 row per tracking position) or not (``explode=False``), and on what
-:func:`fulfillkit.export.read_frame` reads back. Each fulfillment counts once, however many
+:func:`fulfillkit.frames.read_frame` reads back. Each fulfillment counts once, however many
 rows it has.
 
 Example:
-    >>> from fulfillkit.frame import to_frame
+    >>> from fulfillkit.frames import to_frame
     >>> df = to_frame([
     ...     {"id": "a", "carrier": "UPS", "tracking_numbers": ["1Z1", "1Z2"], "tracking_urls": []},
     ...     {"id": "b", "carrier": " ups", "tracking_numbers": None},
@@ -27,8 +27,9 @@ from typing import Any, Final, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from fulfillkit.frames import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
+
 from ..carriers import DEFAULT_CARRIERS, OTHER, CarrierTable
-from ..frame import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
 from ..tracking import detect_carriers
 
 __all__ = [
@@ -70,7 +71,7 @@ STATUS_REPORT_SCHEMA: Final = {
     "share_failure": pd.Float64Dtype(),
 }
 """Columns :func:`carrier_report` adds when the frame has ``shipment_status`` (from
-``to_frame(..., remote_data=True)``); groups in :data:`fulfillkit.frame.SHIPMENT_STATUS_GROUPS`."""
+``to_frame(..., remote_data=True)``); groups in :data:`fulfillkit.frames.SHIPMENT_STATUS_GROUPS`."""
 _STATUS_SHARES: Final = {
     "share_delivered": "delivered",
     "share_in_transit": "in_transit",
@@ -103,7 +104,7 @@ def carrier_labels(
     first non-missing value.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> df = to_frame([{"id": "a", "tracking_numbers": ["1Z999AA10123456784"]}])
         >>> [carrier_labels(df, c).iloc[0] for c in ("stated", "detected", "effective")]
         ['Unknown', 'UPS', 'UPS']
@@ -131,7 +132,7 @@ def fulfillment_labels(
     that filtering rows by carrier keeps fulfillments whole.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> df = to_frame([{"id": "a", "tracking_numbers": ["X1", "1Z999AA10123456784"]}])
         >>> fulfillment_labels(df).tolist(), carrier_labels(df).tolist()
         (['UPS', 'UPS'], ['Unknown', 'UPS'])
@@ -216,7 +217,7 @@ def carrier_report(
     once. Rows without an id count as one fulfillment per ``tracking_index`` 0 / ``NA`` row.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> carrier_report(to_frame([{"id": "a", "carrier": "DHL Express"}])).index.tolist()
         ['DHL']
         >>> df = to_frame([{"id": "a", "carrier": "UPS", "remote_data": {"shipment_status":
@@ -270,7 +271,7 @@ def format_carrier_report(report: pd.DataFrame) -> str:
     """The report as a plain-text table for a terminal: shares in %, dates to the minute.
 
     Example:
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> report = carrier_report(to_frame([{"id": "a", "carrier": "UPS"}]))
         >>> format_carrier_report(report).splitlines()[1].split()
         ['UPS', '1', '0', '0.0%', '0.0%', '-', '-']
@@ -391,9 +392,7 @@ def _per_fulfillment_exploded(
     # Rows without an id: each run that starts at a first row is one fulfillment.
     key = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))[keep]
     numbers = _present(df.get("tracking_number"), df.index)[keep]
-    urls = _present(df.get("tracking_url"), df.index)
-    if "tracking_url_derived" in df:  # URLs to_frame derived are not the record's own
-        urls &= ~df["tracking_url_derived"].fillna(False).to_numpy(dtype=bool)
+    urls = _present(df.get("tracking_url"), df.index)  # Panora's own (derived ones are apart)
     grouped = pd.DataFrame(
         {
             "created_at": created[keep].reset_index(drop=True),

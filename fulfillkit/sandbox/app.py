@@ -3,18 +3,28 @@
 No web framework: routing, auth and errors follow Panora's NestJS/Express server (see
 ``PANORA-FACTS.md`` in the project's reference material), including its quirks:
 
+* CORS first, as ``app.enableCors()``: every answer carries
+  ``Access-Control-Allow-Origin: *`` and ``OPTIONS`` on any path is a bodiless 204;
 * routes ``GET /ecommerce/{fulfillments,orders}[/{id}]``; the id is one path segment,
   percent-decoded as UTF-8, so ``/``, ``?``, ``#``, ``%``, spaces and ``..`` sent encoded
   arrive verbatim; anything else is ``404 Cannot GET /path``;
-* a global throttle (optional) runs first, then the ``x-api-key`` check (missing: 401,
-  unknown: 500 ``API Key not found.``), then the connection token: a *missing*
-  ``x-connection-token`` silently selects another connection (the sandbox holds a second
-  dataset for it, so the danger shows), an unknown one is 500
-  ``Connection undefined for token <tok>``;
-* retrieve ignores the connection (upstream looks the id up globally); an unknown UUID is
-  500 ``Fulfillment with ID <id> not found.``, a non-UUID a 500 Prisma UUID error;
-  ``remote_data`` with any non-empty value, ``false`` included, means true;
-* list validation and paging live in :mod:`fulfillkit.sandbox.paging`;
+* the throttle (on by default, Panora's 100 requests per 60 s per route and client IP; see
+  :mod:`fulfillkit.sandbox.ratelimit`) runs on every route, before auth: ``X-RateLimit-*``
+  headers on each answer, 429 ``ThrottlerException: Too Many Requests`` with
+  ``Retry-After`` over the limit;
+* then the ``x-api-key`` check (missing: 401, unknown: 500 ``API Key not found.``), then
+  the connection token: a *missing* ``x-connection-token`` silently selects another
+  connection (the sandbox holds a second dataset for it, so the danger shows), an unknown
+  one is 500 ``Connection undefined for token <tok>`` on retrieve and
+  ``ReferenceError: Connection undefined for token <tok>`` on the list endpoints;
+* retrieve ignores the connection (upstream looks the id up globally); a UUID in any case
+  answers the canonical (lower-case) record, an unknown UUID is 500 ``Fulfillment with ID
+  <id> not found.``, a non-UUID a 500 Prisma UUID error; ``remote_data`` with any
+  non-empty value, ``false`` included, means true;
+* list validation and paging live in :mod:`fulfillkit.sandbox.paging`; a negative or
+  fractional ``limit`` passes validation and fails with a 500 (a TypeError or Prisma
+  error), a non-numeric one is 400;
+* orders have no ``items`` key and whole-number totals (see :mod:`fulfillkit.sandbox.data`);
 * errors are ``{"statusCode", "timestamp", "path", "message"}`` with ``path`` the raw URL.
 
 Serialised records are cached as bytes per (record, remote_data), so a zero-latency
@@ -29,14 +39,14 @@ import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable, Collection, MutableMapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
 from fulfillkit.sandbox.data import Dataset, RecordTable, make_dataset
 from fulfillkit.sandbox.faults import Faults
-from fulfillkit.sandbox.paging import BadRequest, page, parse_list_query
-from fulfillkit.sandbox.ratelimit import RateLimiter
+from fulfillkit.sandbox.paging import BadRequest, limit_error, page, parse_list_query
+from fulfillkit.sandbox.ratelimit import RateLimiter, default_rate_limit
 from fulfillkit.sandbox.stats import SandboxStats
 
 __all__ = [
@@ -59,6 +69,10 @@ _JSON = b"application/json; charset=utf-8"
 _HTML = b"text/html; charset=utf-8"
 _RESOURCES = {"fulfillments": "Fulfillment", "orders": "Order"}
 _PRISMA_TABLES = {"fulfillments": "ecom_fulfilments", "orders": "ecom_orders"}
+_CORS_PREFLIGHT = (
+    (b"access-control-allow-methods", b"GET,HEAD,PUT,PATCH,POST,DELETE"),
+    (b"vary", b"Access-Control-Request-Headers"),
+)
 _HEX_OR_DASH = frozenset("0123456789abcdefABCDEF-")
 _UUID_GROUPS = (8, 4, 4, 4, 12)
 _GATEWAY_PAGES = {
@@ -113,7 +127,7 @@ def _uuid_problem(text: str) -> str | None:
 class _Response:
     """A response ready to send."""
 
-    __slots__ = ("body", "content_type", "headers", "status")
+    __slots__ = ("body", "content_type", "express", "headers", "status")
 
     def __init__(
         self,
@@ -121,28 +135,32 @@ class _Response:
         body: bytes,
         content_type: bytes = _JSON,
         headers: Sequence[tuple[bytes, bytes]] = (),
+        *,
+        express: bool = True,
     ) -> None:
         self.status = status
         self.body = body
         self.content_type = content_type
         self.headers = list(headers)
+        self.express = express  # False: a gateway's page (no Express, no CORS headers)
 
     def raw_headers(self) -> Headers:
-        return [
-            (b"content-type", self.content_type),
-            (b"content-length", str(len(self.body)).encode()),
-            (b"x-powered-by", b"Express"),
-            *self.headers,
-        ]
+        headers = [(b"content-type", self.content_type)] if self.content_type else []
+        headers.append((b"content-length", str(len(self.body)).encode()))
+        if self.express:
+            headers += [(b"x-powered-by", b"Express"), (b"access-control-allow-origin", b"*")]
+        return [*headers, *self.headers]
 
 
 class _Request:
     """What the handlers need from one HTTP scope."""
 
-    __slots__ = ("headers", "method", "params", "query", "raw_path", "url")
+    __slots__ = ("client", "headers", "method", "params", "query", "raw_path", "url")
 
     def __init__(self, scope: Scope) -> None:
         self.method: str = scope["method"]
+        client = scope.get("client")
+        self.client: str = str(client[0]) if client else ""
         raw = scope.get("raw_path") or scope["path"].encode()
         self.raw_path = raw.split(b"?", 1)[0].decode("latin-1")
         self.query: str = scope.get("query_string", b"").decode("latin-1")
@@ -162,8 +180,11 @@ class SandboxApp:
         api_keys: keys that authenticate.
         connection_tokens: tokens that select the sandbox connection.
         latency: seconds to wait before answering each request.
-        rate_limit: ``(limit, window_seconds)`` per route, or None for no throttle (and no
-            ``X-RateLimit-*`` headers).
+        rate_limit: ``(limit, window_seconds)`` per route and client IP, or None for no
+            throttle (and no ``X-RateLimit-*`` headers). ``"default"``: the environment
+            variable ``FULFILLKIT_SANDBOX_RATE_LIMIT`` (``"10000/1"``, ``"off"``) if set,
+            else Panora's ``(100, 60.0)``. Demos and tests pass
+            :data:`~fulfillkit.sandbox.FAST_RATE_LIMIT`.
         faults: fault injection (see :class:`~fulfillkit.sandbox.Faults`).
 
     Attributes:
@@ -179,14 +200,16 @@ class SandboxApp:
         api_keys: Collection[str] = (SANDBOX_API_KEY,),
         connection_tokens: Collection[str] = (SANDBOX_CONNECTION_TOKEN,),
         latency: float = 0.0,
-        rate_limit: tuple[int, float] | None = None,
+        rate_limit: tuple[int, float] | Literal["default"] | None = "default",
         faults: Faults | None = None,
     ) -> None:
+        if rate_limit == "default":
+            rate_limit = default_rate_limit()
         self.dataset = dataset if dataset is not None else make_dataset(n, seed=seed)
         self.api_keys = frozenset(api_keys)
         self.connection_tokens = frozenset(connection_tokens)
         self.latency = latency
-        self.limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
+        self.limiter = RateLimiter(*rate_limit) if isinstance(rate_limit, tuple) else None
         self.faults = faults
         self.stats = SandboxStats()
         self._other: Dataset | None = None
@@ -232,6 +255,8 @@ class SandboxApp:
             else f"{route[0]}.{'list' if route[1] is None else 'retrieve'}"
         )
         self.stats.record_request(name, request.raw_path, request.query)
+        if request.method == "OPTIONS":  # CORS preflight, answered before any routing
+            return await self._send(send, self._preflight(request), head=True)
         head = request.method == "HEAD"
         if route is None or request.method not in {"GET", "HEAD"}:
             message = f"Cannot {request.method} {request.url}"
@@ -247,7 +272,8 @@ class SandboxApp:
                 )
             self.stats.record_id(record_id)
 
-        verdict = self.limiter.hit(name) if self.limiter is not None else None
+        limiter = self.limiter
+        verdict = limiter.hit(f"{name} {request.client}") if limiter is not None else None
         rate_headers = verdict.headers() if verdict is not None else []
         if verdict is not None and not verdict.allowed:
             throttled = self._error(429, "ThrottlerException: Too Many Requests", request)
@@ -301,7 +327,10 @@ class SandboxApp:
         elif token in self.connection_tokens:
             dataset = self.dataset
         else:
-            return self._error(500, f"Connection undefined for token {token}", request)
+            message = f"Connection undefined for token {token}"
+            if query is not None:  # the list handlers let the ReferenceError's name show
+                message = f"ReferenceError: {message}"
+            return self._error(500, message, request)
         table = self._table(dataset, resource)
         if query is None:
             assert record_id is not None
@@ -313,7 +342,10 @@ class SandboxApp:
             cursor_index = table.index_of(query.cursor.lower())
             if cursor_index is None:
                 return self._error(500, "The provided cursor does not exist!", request)
-        selected = page(table, query.limit, cursor_index, query.cursor)
+        problem = limit_error(query.limit, _PRISMA_TABLES[resource])
+        if problem is not None:
+            return self._error(500, problem, request)
+        selected = page(table, int(query.limit), cursor_index, query.cursor)
         rows = b",".join(
             self._record_bytes(table, index, query.remote_data)
             for index in range(selected.start, selected.stop)
@@ -353,6 +385,15 @@ class SandboxApp:
         return self._error(500, f"{_RESOURCES[resource]} with ID {record_id} not found.", request)
 
     @staticmethod
+    def _preflight(request: _Request) -> _Response:
+        """``cors``' answer to any OPTIONS: 204, allowed methods, requested headers echoed."""
+        headers = list(_CORS_PREFLIGHT)
+        asked = request.headers.get("access-control-request-headers")
+        if asked:
+            headers.append((b"access-control-allow-headers", asked.encode("latin-1")))
+        return _Response(204, b"", b"", headers)
+
+    @staticmethod
     def _table(dataset: Dataset, resource: str) -> RecordTable:
         return dataset.fulfillment_table if resource == "fulfillments" else dataset.order_table
 
@@ -389,7 +430,7 @@ class SandboxApp:
                 f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
                 "</body>\r\n</html>\r\n"
             )
-            return _Response(status, page_html.encode(), _HTML)
+            return _Response(status, page_html.encode(), _HTML, express=False)
         if kind == "429":
             assert self.faults is not None
             response = self._error(429, "ThrottlerException: Too Many Requests", request)

@@ -16,11 +16,16 @@ The data is as messy as Shopify data seen through Panora, not as tidy as the spe
 * ``items`` is ``{}`` or ``null`` (what the server returns today); ``list_items=True`` also
   yields lists of line items, the shape Panora meant and may switch to (off by default
   because the published spec types ``items`` as an object).
-* ``field_mappings`` are mostly ``{}``, sometimes flat, nested, unicode-keyed or holding
-  strings that start with ``=``, ``+``, ``-`` or ``@`` (spreadsheet formula bait).
+* ``field_mappings`` are mostly ``{}``, else flat ``{slug: text}`` objects whose values are
+  always strings, as Panora stores them (``"true"``, ``"2"``, ``"0901"``), some with
+  unicode keys or values that start with ``=``, ``+``, ``-`` or ``@`` (spreadsheet formula
+  bait). ``tolerance_mappings=True`` mixes in numbers, booleans and nested objects, which
+  the real server never sends, to test clients against.
 * Timestamps are UTC with milliseconds; some rows share ``created_at`` so paging clients
   must deduplicate by id.
 * ``remote_data`` is the whole Shopify fulfillment (or order), with shop-local offsets.
+* Orders have no ``items`` key and whole-number totals, never null (Panora's columns are
+  integers); the exact decimal amounts and the line items are in their ``remote_data``.
 
 Fulfillments are built eagerly; orders and every ``remote_data`` lazily per record (then
 cached), so the server only pays for what it serves. :attr:`Dataset.fulfillments`
@@ -120,31 +125,39 @@ _SPAN_MS = 730 * 86_400_000  # 2024 and 2025
 _HOUR_MS = 3_600_000
 _DAY_MS = 86_400_000
 
-_FLAT_MAPPINGS: tuple[Record, ...] = (
-    {"gift_wrap": True, "priority": 2, "warehouse": "EU-1"},
+# What Panora sends: flat ``{attribute_slug: text}``, every value a string (the column is
+# text), numbers and booleans included ("2", "true"), leading zeros kept ("0901").
+_FLAT_MAPPINGS: tuple[dict[str, str], ...] = (
+    {"gift_wrap": "true", "priority": "2", "warehouse": "EU-1"},
     {"warehouse": "US-EAST"},
-    {"gift_wrap": False},
-    {"priority": 1, "signature_required": True},
-    {"packer": "Ana", "boxes": 2},
+    {"gift_wrap": "false"},
+    {"priority": "1", "signature_required": "true"},
+    {"packer": "Ana", "boxes": "2"},
+    {"hs_code": "0901", "origin": "CO", "declared_value": "24.50"},
+    {"hs_code": "6109", "origin": "PT"},
 )
-_NESTED_MAPPINGS: tuple[Record, ...] = (
-    {"customs": {"hs_code": "6109", "origin": "PT"}},
-    {"customs": {"hs_code": "4202", "origin": "VN", "declared_value": 24.5}, "priority": 3},
-    {"dimensions": {"l": 30, "w": 20, "h": 10, "unit": "cm"}, "tags": ["fragile", "gift"]},
-)
-_UNICODE_MAPPINGS: tuple[Record, ...] = (
-    {"entrepôt": "Lyon-2", "priorité": 1},
+_UNICODE_MAPPINGS: tuple[dict[str, str], ...] = (
+    {"entrepôt": "Lyon-2", "priorité": "1"},
     {"倉庫": "東京", "note": "割れ物注意"},
     {"Straße": "Hauptstraße 5", "emoji": "📦"},
 )
-_FORMULA_MAPPINGS: tuple[Record, ...] = (
+_FORMULA_MAPPINGS: tuple[dict[str, str], ...] = (
     {"note": "=1+1"},
     {"note": "+44 20 7946 0958"},
     {"note": "-fragile-"},
     {"contact": "@warehouse-team"},
     {"formula": '=HYPERLINK("http://evil.example","click")', "warehouse": "EU-1"},
 )
-
+# Tolerance data, only with ``tolerance_mappings=True``: JSON the real server never sends in
+# field_mappings (numbers, booleans, nested objects, lists) but the spec's free-form
+# object allows, to test that clients survive it.
+_TOLERANCE_MAPPINGS: tuple[Record, ...] = (
+    {"gift_wrap": True, "priority": 2, "warehouse": "EU-1"},
+    {"priority": 1, "signature_required": False},
+    {"customs": {"hs_code": "6109", "origin": "PT"}},
+    {"customs": {"hs_code": "4202", "origin": "VN", "declared_value": 24.5}, "priority": 3},
+    {"dimensions": {"l": 30, "w": 20, "h": 10, "unit": "cm"}, "tags": ["fragile", "gift"]},
+)
 
 T = TypeVar("T")
 
@@ -239,6 +252,16 @@ def _iso_ms(ms: int) -> str:
     day, rest = divmod(ms, _DAY_MS)
     seconds, millis = divmod(rest, 1000)
     return _date(day) + _time_of_day(seconds) + _MILLIS[millis]
+
+
+def _whole_units(cents: int | None) -> int:
+    """A money amount as Panora stores it: whole currency units, rounded; null becomes 0."""
+    return 0 if cents is None else (cents + 50) // 100
+
+
+def _decimal(cents: int) -> str:
+    """Shopify's money string: ``"49.99"``."""
+    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def _iso_ms_to_ms(text: str) -> int:
@@ -460,10 +483,11 @@ class _Product:
 class _Builder:
     """Holds the per-dataset context while records are generated."""
 
-    def __init__(self, n: int, seed: int, list_items: bool) -> None:
+    def __init__(self, n: int, seed: int, list_items: bool, tolerance_mappings: bool) -> None:
         self.n = n
         self.seed = seed
         self.list_items = list_items
+        self.tolerance_mappings = tolerance_mappings
         self.rng = random.Random(seed)
         rng = self.rng
         self.local = _LocalClock(ZoneInfo(rng.choice(_TIMEZONES)))
@@ -476,6 +500,7 @@ class _Builder:
         self.order_shopify_id: list[int] = []
         self.customers: list[str] = []
         self._order_items_cache: dict[int, list[Record]] = {}
+        self._order_cents: dict[int, tuple[int, int, int, int]] = {}  # total, discount, ...
         self.order_table: RecordTable
         # (order position or -1, sequence in the order, created ms, modified ms)
         self.fulfillment_meta: list[tuple[int, int, int, int]] = []
@@ -561,14 +586,15 @@ class _Builder:
         urls_out = urls if urls or rng.random() < 0.6 else None
         return carrier, numbers_out, urls_out
 
-    @staticmethod
-    def _field_mappings(uniform: float, pick: float) -> Record:
+    def _field_mappings(self, uniform: float, pick: float) -> Record:
+        """80% ``{}``; else a flat all-string mapping (unicode keys and formula-like values
+        among them), or with ``tolerance_mappings`` sometimes a non-string one."""
+        table: Sequence[Record]
         if uniform < 0.80:
             return {}
-        if uniform < 0.90:
-            table = _FLAT_MAPPINGS
-        elif uniform < 0.95:
-            table = _NESTED_MAPPINGS
+        if uniform < 0.95:
+            tolerant = self.tolerance_mappings and uniform >= 0.93
+            table = _TOLERANCE_MAPPINGS if tolerant else _FLAT_MAPPINGS
         elif uniform < 0.97:
             table = _UNICODE_MAPPINGS
         else:
@@ -696,31 +722,34 @@ class _Builder:
         return items
 
     def _order_body(self, index: int) -> Record:
+        """The unified order: no ``items`` key and whole-number totals, as Panora serves it
+        (the exact cents stay in ``remote_data``, as Shopify's decimal strings)."""
         order_id = self.order_ids[index]
         random_ = _Draws(self.seed, order_id).random
         shopify_id = self.order_shopify_id[index]
-        items = self._order_items(index)
-        subtotal = sum(float(item["total"]) for item in items)
-        discount = round(subtotal * (0.0, 0.0, 0.0, 0.1, 0.15)[int(random_() * 5)], 2)
-        shipping = (0.0, 4.99, 7.5, 12.0)[int(random_() * 4)]
-        tax = round((subtotal - discount) * (0.0, 0.0, 0.0725, 0.2)[int(random_() * 4)], 2)
+        subtotal = sum(round(float(item["total"]) * 100) for item in self._order_items(index))
+        discount = round(subtotal * (0.0, 0.0, 0.0, 0.1, 0.15)[int(random_() * 5)])
+        shipping = (0, 499, 750, 1200)[int(random_() * 4)]
+        tax = round((subtotal - discount) * (0.0, 0.0, 0.0725, 0.2)[int(random_() * 4)])
+        total = subtotal - discount + shipping + tax
+        cents = self._order_cents[index] = (total, discount, shipping, tax)
         ms = self.order_created[index]
         status = "cancelled" if random_() < 0.03 else _ORDER_STATUS.draw(random_())
         customers = self.customers
         customer = customers[int(random_() * len(customers))] if random_() < 0.95 else None
+        whole = [_whole_units(value) for value in cents]
         return {
             "id": order_id,
             "order_status": status,
             "order_number": str(1001 + index),
             "payment_status": _PAYMENT_STATUS.draw(random_()),
             "currency": _CURRENCY.draw(random_()),
-            "total_price": round(subtotal - discount + shipping + tax, 2),
-            "total_discount": discount,
-            "total_shipping": shipping,
-            "total_tax": tax,
+            "total_price": whole[0],
+            "total_discount": whole[1],
+            "total_shipping": whole[2],
+            "total_tax": whole[3],
             "fulfillment_status": "fulfilled" if self.order_fulfilled[index] else None,
             "customer_id": customer,
-            "items": items,
             "field_mappings": self._field_mappings(random_(), random_()),
             "remote_id": str(shopify_id),
             "created_at": _iso_ms(ms),
@@ -783,6 +812,7 @@ class _Builder:
         shopify_id = int(record["remote_id"])
         created_ms = _iso_ms_to_ms(record["created_at"]) - 1_000 - draws.below(600_000)
         status = record["order_status"]
+        total, discount, shipping, tax = self._order_cents[index]
         closed = self.local(created_ms + _DAY_MS) if status == "closed" else None
         cancelled = self.local(created_ms + _HOUR_MS) if status == "cancelled" else None
         return {
@@ -797,15 +827,20 @@ class _Builder:
             "currency": record["currency"],
             "financial_status": record["payment_status"],
             "fulfillment_status": record["fulfillment_status"],
-            "total_price": f"{record['total_price']:.2f}",
-            "total_discounts": f"{record['total_discount']:.2f}",
-            "total_tax": f"{record['total_tax']:.2f}",
+            "total_price": _decimal(total),
+            "total_discounts": _decimal(discount),
+            "total_tax": _decimal(tax),
+            "total_shipping_price_set": {
+                "shop_money": {"amount": _decimal(shipping), "currency_code": record["currency"]}
+            },
             "test": False,
-            "line_items": [self._shopify_item(item) for item in record["items"]],
+            "line_items": [self._shopify_item(item) for item in self._order_items(index)],
         }
 
 
-def make_dataset(n: int = 500, *, seed: int = 0, list_items: bool = False) -> Dataset:
+def make_dataset(
+    n: int = 500, *, seed: int = 0, list_items: bool = False, tolerance_mappings: bool = False
+) -> Dataset:
     """Build ``n`` fulfillments (and their orders), the same for the same arguments.
 
     Args:
@@ -813,6 +848,10 @@ def make_dataset(n: int = 500, *, seed: int = 0, list_items: bool = False) -> Da
         seed: seed of the one ``random.Random`` everything is drawn from.
         list_items: also give ~4% of fulfillments a *list* of line items in ``items``
             (schema drift to test clients against; breaks the published spec).
+        tolerance_mappings: also give ~2% of records ``field_mappings`` with numbers,
+            booleans, nested objects or lists, which the real server never sends (its
+            values are always strings) but the spec's free-form object allows. Only the
+            ``field_mappings`` differ from the default dataset.
 
     Example:
         >>> ds = make_dataset(20, seed=1)
@@ -822,4 +861,4 @@ def make_dataset(n: int = 500, *, seed: int = 0, list_items: bool = False) -> Da
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     with _no_gc():
-        return _Builder(n, seed, list_items).build()
+        return _Builder(n, seed, list_items, tolerance_mappings).build()

@@ -4,13 +4,14 @@ Upstream validates list queries with class-validator (``FetchObjectsQueryDto``):
 
 * ``remote_data`` must be the string ``true`` or ``false``;
 * ``limit`` goes through JavaScript's ``Number()`` and must be a number (default 50, no
-  maximum); the sandbox also refuses negative and fractional values, which upstream lets
-  through to the database;
+  maximum); negative and fractional values pass validation and fail later, in the handler,
+  with a 500 (:func:`limit_error`); ``0`` serves an empty page whose ``next_cursor`` is
+  not null (a client that sends it loops forever);
 * ``cursor`` is base64 of a UUID (decoded leniently, like Node's ``Buffer.from(s,
   "base64")``) and must decode to a UUID.
 
-Any failure is ``400 Bad Request``. Paging is Prisma's ``take: limit + 1`` from the cursor
-row, ordered by ``created_at`` only: when the extra row exists its id, base64-encoded,
+Any validation failure is ``400 Bad Request``. Paging is Prisma's ``take: limit + 1`` from
+the cursor row, ordered by ``created_at`` only: when the extra row exists its id, base64-encoded,
 becomes ``next_cursor``; ``prev_cursor`` is the request's cursor re-encoded. Because the
 sort key is not unique, a page that starts at a cursor also re-serves the earlier rows that
 share the cursor row's ``created_at``, so consecutive pages can overlap and clients must
@@ -35,6 +36,7 @@ __all__ = [
     "Page",
     "decode_cursor",
     "encode_cursor",
+    "limit_error",
     "page",
     "parse_list_query",
 ]
@@ -51,9 +53,9 @@ class BadRequest(ValueError):
 
 @dataclass(frozen=True)
 class ListQuery:
-    """A validated list query."""
+    """A validated list query (``limit`` may still be negative or fractional)."""
 
-    limit: int
+    limit: float
     cursor: str | None
     remote_data: bool
 
@@ -111,13 +113,13 @@ def parse_list_query(params: dict[str, list[str]]) -> ListQuery:
         if len(values) != 1 or values[0] not in {"true", "false"}:
             raise BadRequest("remote_data")
         remote_data = values[0] == "true"
-    limit = DEFAULT_LIMIT
+    limit: float = DEFAULT_LIMIT
     if "limit" in params:
         values = params["limit"]
         number = _js_number(values[0]) if len(values) == 1 else math.nan
-        if not math.isfinite(number) or number < 0 or number != int(number):
+        if not math.isfinite(number):
             raise BadRequest("limit")
-        limit = int(number)
+        limit = number
     cursor = None
     if "cursor" in params:
         values = params["cursor"]
@@ -127,6 +129,28 @@ def parse_list_query(params: dict[str, list[str]]) -> ListQuery:
         if not _UUID.fullmatch(cursor):
             raise BadRequest("cursor")
     return ListQuery(limit, cursor, remote_data)
+
+
+def limit_error(limit: float, model: str) -> str | None:
+    """The 500 message upstream answers for a ``limit`` validation let through, or None.
+
+    A fractional one reaches Prisma as ``take: limit + 1`` and fails its Int check; a
+    negative one makes the handler read the id of a row that is not there (a TypeError).
+    ``model`` is the Prisma model (``ecom_fulfilments``, ``ecom_orders``).
+
+    Example:
+        >>> limit_error(50, "ecom_orders") is None
+        True
+    """
+    if limit != int(limit):
+        return (
+            f"\nInvalid `prisma.{model}.findMany()` invocation:\n\n\n"
+            f"Argument `take`: Invalid value provided. Expected Int, provided Float."
+        )
+    if limit < 0:
+        key = "id_ecom_fulfilment" if model == "ecom_fulfilments" else "id_ecom_order"
+        return f"TypeError: Cannot read properties of undefined (reading '{key}')"
+    return None
 
 
 def page(table: RecordTable, limit: int, cursor_index: int | None, cursor: str | None) -> Page:

@@ -1,20 +1,70 @@
-"""Panora's throttle: a fixed window per route, shared by every client.
+"""Panora's throttle: a fixed window per route and per client IP.
 
-Upstream uses NestJS's throttler (100 requests per 60 s, per route, per client IP). The
-sandbox serves one client IP, so a window is counted per route for everyone together. Each
-answer carries the three ``X-RateLimit-*`` headers; an over-limit request gets 429 and a
-``Retry-After`` in whole seconds (rounded up), as upstream.
+Upstream registers NestJS's throttler as a global guard: 100 requests per 60 s, counted per
+route (handler) and client IP, on every route. Each answer carries ``X-RateLimit-Limit``,
+``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (seconds to the window's end, rounded
+up); an over-limit request gets 429 and a ``Retry-After`` in whole seconds, as upstream.
+
+The sandbox throttles like Panora by default (:data:`PANORA_RATE_LIMIT`). Demos and tests
+use :data:`FAST_RATE_LIMIT`, which still sends every header but never gets in the way; the
+environment variable ``FULFILLKIT_SANDBOX_RATE_LIMIT`` (``"10000/1"``, ``"off"``) changes
+the default of every :class:`~fulfillkit.sandbox.SandboxApp` made without an explicit one.
+
+Example:
+    >>> parse_rate_limit("100/60"), parse_rate_limit("off")
+    ((100, 60.0), None)
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["RateLimiter", "Verdict"]
+__all__ = [
+    "FAST_RATE_LIMIT",
+    "PANORA_RATE_LIMIT",
+    "RATE_LIMIT_ENV",
+    "RateLimiter",
+    "Verdict",
+    "default_rate_limit",
+    "parse_rate_limit",
+]
+
+PANORA_RATE_LIMIT: tuple[int, float] = (100, 60.0)
+"""Panora's throttle: 100 requests per 60 s per route and client."""
+FAST_RATE_LIMIT: tuple[int, float] = (10_000, 1.0)
+"""Headers on every answer, yet no throttling in practice: for demos, notebooks, tests."""
+RATE_LIMIT_ENV = "FULFILLKIT_SANDBOX_RATE_LIMIT"
+_OFF = frozenset({"off", "none"})
+
+
+def parse_rate_limit(text: str) -> tuple[int, float] | None:
+    """``"LIMIT/SECONDS"`` (seconds default to 60) as a tuple; ``"off"`` or ``"none"``: None.
+
+    Raises:
+        ValueError: anything else.
+    """
+    cleaned = text.strip().lower()
+    if cleaned in _OFF:
+        return None
+    count, _, window = cleaned.partition("/")
+    try:
+        limit, seconds = int(count), float(window or 60)
+    except ValueError:
+        raise ValueError(f"expected LIMIT/SECONDS such as 100/60, or off: {text!r}") from None
+    if limit < 1 or not seconds > 0 or not math.isfinite(seconds):
+        raise ValueError(f"a rate limit needs LIMIT >= 1 and SECONDS > 0: {text!r}")
+    return limit, seconds
+
+
+def default_rate_limit() -> tuple[int, float] | None:
+    """``FULFILLKIT_SANDBOX_RATE_LIMIT`` if set, else :data:`PANORA_RATE_LIMIT`."""
+    text = os.environ.get(RATE_LIMIT_ENV, "").strip()
+    return parse_rate_limit(text) if text else PANORA_RATE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -38,7 +88,10 @@ class Verdict:
 
 
 class RateLimiter:
-    """Fixed windows of ``window`` seconds allowing ``limit`` requests per route key."""
+    """Fixed windows of ``window`` seconds allowing ``limit`` requests per key.
+
+    The app's key is the route and the client's IP address.
+    """
 
     def __init__(
         self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
@@ -60,5 +113,5 @@ class RateLimiter:
                 end, hits = now + self.window, 0
             hits += 1
             self._windows[key] = (end, hits)
-        reset = max(1, math.ceil(end - now))
+        reset = max(1, math.ceil(round(end - now, 6)))  # (now + 60) - now can be 60.000001
         return Verdict(hits <= self.limit, self.limit, max(0, self.limit - hits), reset)

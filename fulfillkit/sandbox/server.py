@@ -16,11 +16,12 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
-
-import uvicorn
+from typing import TYPE_CHECKING, Any, Self
 
 from fulfillkit.sandbox.app import DroppedConnection, SandboxApp
+
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["SandboxServer", "bind_socket", "serve"]
 
@@ -53,12 +54,16 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _config(app: SandboxApp, host: str, port: int) -> uvicorn.Config:
+def _server(app: SandboxApp, host: str, port: int) -> uvicorn.Server:
+    """A uvicorn server for ``app`` (uvicorn imported here: the command line's parser and
+    in-process users of the sandbox never pay for it)."""
+    import uvicorn
+
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", lifespan="on", access_log=False
     )
     _quiet_dropped_connections()  # after Config, which (re)configures uvicorn's loggers
-    return config
+    return uvicorn.Server(config)
 
 
 class SandboxServer:
@@ -90,7 +95,7 @@ class SandboxServer:
             raise RuntimeError("server already started")
         self._socket = bind_socket(self.host, self._requested_port)
         self.port = self._socket.getsockname()[1]
-        self._server = uvicorn.Server(_config(self.app, self.host, self.port))
+        self._server = _server(self.app, self.host, self.port)
         server, sock = self._server, self._socket
         self._thread = threading.Thread(
             target=lambda: asyncio.run(server.serve(sockets=[sock])),
@@ -143,7 +148,7 @@ def serve(
     app = SandboxApp(**app_kwargs)
     sock = bind_socket(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
-    server = uvicorn.Server(_config(app, host, sock.getsockname()[1]))
+    server = _server(app, host, sock.getsockname()[1])
     if ready is not None:
         ready(url)
     try:

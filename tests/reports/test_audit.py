@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import fulfillkit as fk
-from fulfillkit.frame import to_frame
+from fulfillkit.frames import to_frame
 from fulfillkit.models import Fulfillment
 from fulfillkit.reports.audit import FINDINGS_SCHEMA, RULES, audit, audit_summary, rule_names
 from fulfillkit.sandbox.tracking import make_fedex_express, make_ups, make_usps_impb

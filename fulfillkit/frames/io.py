@@ -5,10 +5,11 @@
 * **Atomic**: the data is written to a temporary file in the target's folder and renamed
   over the target (``os.replace``) only once complete; on any error the temporary file is
   removed and the target is untouched. A reader never sees half a file.
-* **Parquet** (pyarrow) stores every dtype: ``string``, ``Int64``, ``boolean``,
-  ``Float64`` and ``datetime64[us, UTC]`` come back as they went in through
-  :func:`read_frame` (plain ``pd.read_parquet`` on pandas 3 gives the same columns, with
-  text as the pyarrow-backed variant of the ``string`` dtype).
+* **Parquet**: the Arrow table is written as it is (``pyarrow.parquet.write_table``; a
+  DataFrame is turned into its Arrow table first, an Arrow table from
+  :func:`~fulfillkit.to_arrow` is written directly). Every type comes back as it went in
+  through :func:`read_frame`, which reads the Arrow table and converts it with the one
+  mapping of :mod:`fulfillkit.frames.schema`.
 * **CSV** carries no types, so it is written to be read safely by people and by
   :func:`read_frame`: timestamps as ISO-8601 UTC with microseconds and a ``Z``
   (``2024-10-01T12:00:00.123000Z``), and text cells that a spreadsheet would run as a
@@ -17,20 +18,20 @@
   :func:`read_frame` can strip exactly one ``'`` and get the original text back.
 
 :func:`read_frame` reads either format back with the frame's dtypes: the base columns from
-:data:`fulfillkit.frame.SCHEMA` / :data:`~fulfillkit.frame.WIDE_SCHEMA`, any other CSV
+:data:`fulfillkit.frames.SCHEMA` / :data:`~fulfillkit.frames.WIDE_SCHEMA`, any other CSV
 column inferred (``boolean``, ``Int64``, ``Float64`` or string). CSV cannot tell an empty
 string from a missing value: both come back as ``NA``.
 
 Example:
     >>> import tempfile, pathlib
-    >>> from fulfillkit.frame import to_frame
+    >>> from fulfillkit.frames import to_frame
     >>> rec = {"id": "f1", "carrier": "=HYPERLINK()", "created_at": "2024-10-01T12:00:00.123Z"}
     >>> df = to_frame([rec])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = export(df, pathlib.Path(tmp) / "f.csv")
     ...     print(path.read_text().splitlines()[1])
     ...     read_frame(path).equals(df)
-    f1,,,'=HYPERLINK(),,,,2024-10-01T12:00:00.123000Z,,,Unknown,,False,False
+    f1,,,'=HYPERLINK(),,,,2024-10-01T12:00:00.123000Z,,,Unknown,,False,
     True
 """
 
@@ -39,14 +40,26 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from ._errors import FulfillkitError
-from .frame import BOOLEAN, DERIVED_SCHEMA, INT, SCHEMA, STRING, TIMESTAMP, WIDE_SCHEMA
+from fulfillkit._errors import FulfillkitError
+from fulfillkit.frames.schema import (
+    BOOLEAN,
+    DERIVED_SCHEMA,
+    INT,
+    SCHEMA,
+    STRING,
+    TIMESTAMP,
+    WIDE_SCHEMA,
+    to_pandas,
+)
 
 __all__ = ["ExportFormatError", "export", "read_frame"]
 
@@ -83,10 +96,11 @@ def _format_of(path: Path) -> tuple[Format, Literal["gzip"] | None]:
     )
 
 
-def export(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+def export(df: pd.DataFrame | pa.Table, path: str | os.PathLike[str], **kwargs: Any) -> Path:
     """Write ``df`` to ``path`` as CSV or Parquet (by suffix), atomically; return the path.
 
-    ``kwargs`` go to ``DataFrame.to_csv`` / ``DataFrame.to_parquet``. ``index`` defaults to
+    ``df`` is a DataFrame or a ``pyarrow.Table`` (:func:`~fulfillkit.to_arrow`). ``kwargs``
+    go to ``DataFrame.to_csv`` / ``pyarrow.parquet.write_table``. ``index`` defaults to
     writing the index only when it has a name (so a :func:`~fulfillkit.reports.carrier_report`
     keeps its ``carrier`` labels and a frame's row numbers are left out). The folder must
     exist. See the module docstring for what each format keeps.
@@ -96,32 +110,42 @@ def export(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Pat
 
     Example:
         >>> import tempfile, pathlib
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     export(to_frame([]), pathlib.Path(tmp) / "empty.parquet").name
         'empty.parquet'
     """
     target = Path(path)
     fmt, compression = _format_of(target)
+    if isinstance(df, pa.Table):
+        if fmt == "parquet":
+            return _atomic(target, lambda temp: pq.write_table(df, temp, **kwargs))
+        df = to_pandas(df)
     # A named index (the report's "carrier") is data; a plain row number is not.
     kwargs.setdefault("index", any(name is not None for name in df.index.names))
-    # A hidden sibling: same folder (so the rename is atomic), same umask (so the final file
-    # has the usual permissions), and a random name nobody else will pick.
+    if fmt == "parquet":
+        table = pa.Table.from_pandas(df, preserve_index=kwargs.pop("index"))
+        return _atomic(target, lambda temp: pq.write_table(table, temp, **kwargs))
+    kwargs.setdefault("compression", compression)
+    # RFC 4180 line ends; also makes the csv module quote a bare "\r" in text, which with
+    # "\n" line ends it would write raw and a reader would take as a line break.
+    kwargs.setdefault("lineterminator", "\r\n")
+    if kwargs["index"]:  # as columns, so that its text is neutralised too
+        df, kwargs["index"] = df.reset_index(), False
+    ready = _csv_ready(df)
+    return _atomic(target, lambda temp: ready.to_csv(temp, **kwargs))
+
+
+def _atomic(target: Path, write: Callable[[Path], Any]) -> Path:
+    """``write`` to a hidden sibling of ``target``, then rename it over ``target``; on any
+    error the sibling is removed and ``target`` is untouched."""
+    # Same folder (so the rename is atomic), same umask (so the final file has the usual
+    # permissions), and a random name nobody else will pick.
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     with open(temp, "xb"):
         pass
     try:
-        if fmt == "parquet":
-            kwargs.setdefault("engine", "pyarrow")
-            df.to_parquet(temp, **kwargs)
-        else:
-            kwargs.setdefault("compression", compression)
-            # RFC 4180 line ends; also makes the csv module quote a bare "\r" in text, which
-            # with "\n" line ends it would write raw and a reader would take as a line break.
-            kwargs.setdefault("lineterminator", "\r\n")
-            if kwargs["index"]:  # as columns, so that its text is neutralised too
-                df, kwargs["index"] = df.reset_index(), False
-            _csv_ready(df).to_csv(temp, **kwargs)
+        write(temp)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -134,12 +158,12 @@ def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an :func:`export`-ed CSV or Parquet file back with the frame's dtypes.
 
     Known columns get their :data:`~fulfillkit.frame.SCHEMA` dtype and every text column
-    is ``string[python]`` again; in a CSV, the ``'`` added against formulas is removed and
+    is ``string[pyarrow]`` again; in a CSV, the ``'`` added against formulas is removed and
     the other columns are inferred.
 
     Example:
         >>> import tempfile, pathlib
-        >>> from fulfillkit.frame import to_frame
+        >>> from fulfillkit.frames import to_frame
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     df = to_frame([{"id": "f1", "tracking_numbers": ["1Z"]}])
         ...     read_frame(export(df, pathlib.Path(tmp) / "f.csv.gz")).dtypes["tracking_index"]
@@ -148,21 +172,7 @@ def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     source = Path(path)
     fmt, compression = _format_of(source)
     if fmt == "parquet":
-        df = pd.read_parquet(source, engine="pyarrow")
-        for name in df.columns:
-            # Parquet keeps dtypes; only the storage of text (pandas 3 reads it as
-            # string[pyarrow]) and a timestamp unit (pandas 2.2 may read ns) need undoing.
-            current, dtype = df[name].dtype, _KNOWN_DTYPES.get(name)
-            if isinstance(current, pd.StringDtype) and current != STRING:
-                df[name] = df[name].astype(STRING)
-            elif dtype == TIMESTAMP and isinstance(current, pd.DatetimeTZDtype):
-                df[name] = df[name].astype(TIMESTAMP)
-        text_index = isinstance(df.index.dtype, pd.StringDtype) or (
-            df.index.dtype == object and pd.api.types.infer_dtype(df.index) == "string"
-        )
-        if text_index and df.index.dtype != STRING:  # pandas 2.2 reads it as object
-            df.index = df.index.astype(STRING)
-        return df
+        return to_pandas(pq.read_table(source))
     raw = pd.read_csv(
         source,
         dtype=object,

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from fulfillkit.carriers import DEFAULT_CARRIERS
-from fulfillkit.frame import (
-    BOOLEAN,
+from fulfillkit.frames import (
     DERIVED_SCHEMA,
     INT,
     SCHEMA,
@@ -115,11 +114,9 @@ def test_per_fulfillment_columns_repeat_on_every_tracking_row() -> None:
 
 def test_tracking_numbers_sent_as_json_numbers_become_text() -> None:
     df = to_frame([rec("a", tracking_numbers=[12345, "X"], tracking_urls="https://one")])
-    assert pairs(df, "a") == [
-        (0, "12345", "https://one"),
-        (1, "X", "https://www.ups.com/track?tracknum=X"),  # derived: UPS has a template
-    ]
-    assert df["tracking_url_derived"].tolist() == [False, True]
+    assert pairs(df, "a") == [(0, "12345", "https://one"), (1, "X", None)]  # as sent
+    derived = df["tracking_url_derived"].tolist()
+    assert derived == [pd.NA, "https://www.ups.com/track?tracknum=X"]  # UPS has a template
 
 
 # --- columns and dtypes --------------------------------------------------------------------
@@ -145,7 +142,7 @@ def test_columns_in_order_with_explicit_dtypes() -> None:
     assert str(df["created_at"].dtype) == "datetime64[us, UTC]"
     id_dtype = df["id"].dtype
     assert isinstance(id_dtype, pd.StringDtype)
-    assert id_dtype == pd.StringDtype("python")
+    assert id_dtype == pd.StringDtype("pyarrow")
     assert id_dtype.na_value is pd.NA
     assert "remote_data" not in to_frame([rec("a")]).columns
     assert "shipment_status" not in to_frame([rec("a")]).columns
@@ -518,16 +515,18 @@ def test_urls_are_derived_only_where_a_number_has_none() -> None:
         ]
     )
     urls = dict(zip(df["tracking_number"].fillna("-"), df["tracking_url"], strict=True))
-    flags = dict(zip(df["tracking_number"].fillna("-"), df["tracking_url_derived"], strict=True))
-    assert urls[UPS_OK] == "https://x" and not flags[UPS_OK]
-    assert urls[USPS_OK] == f"https://tools.usps.com/go/TrackConfirmAction?tLabels={USPS_OK}"
-    assert flags[USPS_OK]
-    assert pd.isna(urls["  "]) and not flags["  "]  # a blank number gets no URL
-    assert urls[ROYAL_MAIL_OK].endswith("#/tracking-results/RR123456785GB")  # from detection
-    assert pd.isna(urls["BOB-1"]) and not flags["BOB-1"]
-    assert urls["A B/C?d=1&e"] == "https://www.fedex.com/fedextrack/?trknbr=A%20B%2FC%3Fd%3D1%26e"
-    assert urls["-"] == "https://u" and not flags["-"]
-    assert df["tracking_url_derived"].dtype == BOOLEAN
+    derived = dict(zip(df["tracking_number"].fillna("-"), df["tracking_url_derived"], strict=True))
+    assert urls[UPS_OK] == "https://x" and pd.isna(derived[UPS_OK])
+    assert pd.isna(urls[USPS_OK])  # tracking_url holds what Panora sent, nothing else
+    assert derived[USPS_OK] == f"https://tools.usps.com/go/TrackConfirmAction?tLabels={USPS_OK}"
+    assert pd.isna(urls["  "]) and pd.isna(derived["  "])  # a blank number gets no URL
+    assert derived[ROYAL_MAIL_OK].endswith("#/tracking-results/RR123456785GB")  # detected
+    assert pd.isna(urls["BOB-1"]) and pd.isna(derived["BOB-1"])
+    assert (
+        derived["A B/C?d=1&e"] == "https://www.fedex.com/fedextrack/?trknbr=A%20B%2FC%3Fd%3D1%26e"
+    )
+    assert urls["-"] == "https://u" and pd.isna(derived["-"])
+    assert df["tracking_url_derived"].dtype == STRING
 
 
 def test_user_tables_and_templates_are_used() -> None:
@@ -538,7 +537,8 @@ def test_user_tables_and_templates_are_used() -> None:
         url_templates={"Bob's Courier": "https://bob.example/t/{}"},
     )
     assert df.loc[0, "carrier_canonical"] == "Bob's Courier"
-    assert df.loc[0, "tracking_url"] == "https://bob.example/t/B1"
+    assert df.loc[0, "tracking_url_derived"] == "https://bob.example/t/B1"
+    assert df["tracking_url"].isna().all()
     assert to_frame([rec("a", carrier="BOB'S COURIER")]).loc[0, "carrier_canonical"] == "Unknown"
 
 
@@ -552,11 +552,13 @@ def test_wide_frame_derives_per_fulfillment_and_keeps_the_lists_as_sent() -> Non
     assert wide["carrier_canonical"].tolist() == ["FedEx", "Unknown", "Unknown"]
     assert wide["carrier_detected"].tolist() == ["UPS", pd.NA, "DHL"]  # the first detected
     assert wide["carrier_mismatch"].tolist() == [True, False, False]  # any number
-    assert wide["tracking_url_derived"].tolist() == [True, False, False]
+    # The first derived page: UPS_OK (under FedEx) is the first number without a URL.
+    first = "https://www.fedex.com/fedextrack/?trknbr=" + UPS_OK
+    assert wide["tracking_url_derived"].tolist() == [first, pd.NA, pd.NA]
     assert json.loads(str(wide.loc[0, "tracking_urls"])) == ["u"]  # the lists stay as sent
     long = to_frame(records)
-    per_id = long.groupby("id", sort=False)["tracking_url_derived"].any()
-    assert per_id.tolist() == wide["tracking_url_derived"].tolist()
+    per_id = long.groupby("id", sort=False)["tracking_url_derived"].first()
+    assert per_id.reindex(wide["id"]).tolist() == wide["tracking_url_derived"].tolist()
 
 
 def test_shipment_status_from_remote_data() -> None:
@@ -616,7 +618,9 @@ def test_field_mappings_as_one_json_column_give_a_fixed_schema() -> None:
 
 
 def test_zoned_timestamps_parse_the_same_on_the_fast_path() -> None:
-    from fulfillkit import frame
+    import pyarrow as pa
+
+    from fulfillkit.frames.timestamps import parse_timestamps
 
     zoned = [
         "2024-10-01T12:00:00.123Z",
@@ -626,11 +630,14 @@ def test_zoned_timestamps_parse_the_same_on_the_fast_path() -> None:
         "2024-02-29T23:59:59.999999+00:00",
         None,
     ]
-    fast = frame._parse_aware(zoned)
-    assert fast is not None
-    pd.testing.assert_extension_array_equal(fast, frame._parse_iso(zoned))
-    for odd in ("2024-10-01T12:00:00", "2024-10-02", "garbage", "2024-10-01T12:00:00.123456789Z"):
-        assert frame._parse_aware([*zoned, odd]) is None  # pandas parses these, as before
+    fast, bad = parse_timestamps(pa.array(zoned))  # Arrow's cast
+    expected = pd.to_datetime(pd.Series(zoned), utc=True, format="ISO8601").dt.as_unit("us")
+    assert fast.to_pylist() == [None if pd.isna(v) else v.to_pydatetime() for v in expected]
+    assert not bad.any()
+    for odd in ("2024-10-01T12:00:00", "2024-10-02", "2024-10-01T12:00:00.123456789Z"):
+        slow, bad = parse_timestamps(pa.array([*zoned, odd]))  # pandas parses these
+        assert slow.to_pylist()[:-1] == fast.to_pylist() and not bad.any()
+    assert parse_timestamps(pa.array([*zoned, "garbage"]))[1].tolist() == [False] * 6 + [True]
 
 
 def test_derived_urls_for_awkward_numbers_and_templates() -> None:
@@ -639,11 +646,11 @@ def test_derived_urls_for_awkward_numbers_and_templates() -> None:
         url_templates={"X": "https://x.example/{}?a={b}"},  # keyed by canonical name
         carriers=DEFAULT_CARRIERS.with_rules(("X", ["^x$"])),
     )
-    assert df["tracking_url"].fillna("-").tolist() == [
+    assert df["tracking_url"].isna().all()
+    assert df["tracking_url_derived"].fillna("-").tolist() == [
         "https://x.example/plain1?a={b}",
         "https://x.example/sp%20ace?a={b}",
         "https://x.example/42?a={b}",
         "https://x.example/%C3%BC-1?a={b}",
         "-",
     ]
-    assert df["tracking_url_derived"].tolist() == [True, True, True, True, False]

@@ -7,7 +7,7 @@ the order's number, statuses, currency, total and creation time to every fulfill
 and how long the order waited to be fulfilled.
 
 Example:
-    >>> from fulfillkit.frame import to_frame
+    >>> from fulfillkit.frames import to_frame
     >>> df = to_frame([
     ...     {"id": "f1", "order_id": "o1", "created_at": "2024-10-02T14:00:00Z"},
     ...     {"id": "f2", "order_id": "o-missing"},
@@ -28,13 +28,15 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from .frame import STRING, TIMESTAMP, _strings, _timestamps
-from .models import Order
+from fulfillkit.frames.schema import FLOAT, STRING, TIMESTAMP, strings, to_pandas
+from fulfillkit.frames.timestamps import parse_timestamps
+from fulfillkit.models import Order
 
 __all__ = ["JOIN_SCHEMA", "LAG", "MONEY", "ORDERS_SCHEMA", "join_orders", "orders_frame"]
 
-MONEY: Final = pd.Float64Dtype()
+MONEY: Final = FLOAT
 """Amounts: nullable ``Float64`` (Panora's unified order gives numbers)."""
 LAG: Final = np.dtype("timedelta64[us]")
 """``fulfillment_lag``: microsecond timedeltas, ``NaT`` when either time is unknown."""
@@ -106,13 +108,13 @@ def orders_frame(orders: Iterable[Order | Mapping[str, Any]]) -> pd.DataFrame:
             raise TypeError(f"orders must be fk.Order objects or dicts, got {type(order).__name__}")
         for name, column in values.items():
             column.append(d.get(name))
-    columns: dict[str, Any] = {name: _strings(values[name]) for name in _TEXT_FIELDS}
+    columns: dict[str, Any] = {name: strings(values[name]) for name in _TEXT_FIELDS}
     for name in _MONEY_FIELDS:
         numbers = pd.to_numeric(pd.Series(values[name], dtype=object), errors="coerce")
-        columns[name] = numbers.astype(MONEY).array
+        columns[name] = pa.array(numbers.astype(MONEY).array)
     for name in ("created_at", "modified_at"):
-        columns[name] = _timestamps(values[name])[0]
-    return pd.DataFrame({name: columns[name] for name in ORDERS_SCHEMA}, copy=False)
+        columns[name] = parse_timestamps(values[name])[0]
+    return to_pandas(pa.table({name: columns[name] for name in ORDERS_SCHEMA}))
 
 
 def join_orders(df: pd.DataFrame, orders: OrdersLike) -> pd.DataFrame:

@@ -10,9 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fulfillkit.frame import STRING, TIMESTAMP, to_frame
+from fulfillkit.frames import (
+    JOIN_SCHEMA,
+    LAG,
+    ORDERS_SCHEMA,
+    STRING,
+    TIMESTAMP,
+    join_orders,
+    orders_frame,
+    to_frame,
+)
 from fulfillkit.models import Order
-from fulfillkit.orders import JOIN_SCHEMA, LAG, ORDERS_SCHEMA, join_orders, orders_frame
 
 ORDERS: list[dict[str, Any]] = [
     {

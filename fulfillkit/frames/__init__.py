@@ -1,0 +1,79 @@
+"""Records -> tables: Arrow-native frames of fulfillments, line items and orders.
+
+One module per job, in pipeline order: :mod:`~fulfillkit.frames.schema` (column types,
+Arrow -> pandas), :mod:`~fulfillkit.frames.timestamps`, :mod:`~fulfillkit.frames.mappings`
+(``field_mappings``), :mod:`~fulfillkit.frames.derive` (carrier columns, shipment status,
+one row per fulfillment), :mod:`~fulfillkit.frames.build` (``to_arrow``, ``to_frame``,
+``items_frame``), :mod:`~fulfillkit.frames.orders`, :mod:`~fulfillkit.frames.io`
+(``export``, ``read_frame``), :mod:`~fulfillkit.frames.interop` (Polars, DuckDB).
+"""
+
+from fulfillkit.frames.build import items_frame, to_arrow, to_frame
+from fulfillkit.frames.derive import SHIPMENT_STATUS_GROUPS, first_rows, per_fulfillment
+from fulfillkit.frames.interop import sql, to_polars
+from fulfillkit.frames.io import FORMULA_PREFIXES, ExportFormatError, export, read_frame
+from fulfillkit.frames.mappings import FieldMappingCollisionError
+from fulfillkit.frames.orders import (
+    JOIN_SCHEMA,
+    LAG,
+    MONEY,
+    ORDERS_SCHEMA,
+    join_orders,
+    orders_frame,
+)
+from fulfillkit.frames.schema import (
+    BOOLEAN,
+    DERIVED_SCHEMA,
+    FIELD_MAPPINGS_PREFIX,
+    FLOAT,
+    INT,
+    ITEMS_SCHEMA,
+    REMOTE_DATA_COLUMN,
+    SCHEMA,
+    SHIPMENT_STATUS_COLUMN,
+    STRING,
+    TIMESTAMP,
+    WIDE_SCHEMA,
+    arrow_schema,
+    schema,
+    to_pandas,
+)
+from fulfillkit.frames.timestamps import UnparsedTimestampWarning
+
+__all__ = [
+    "BOOLEAN",
+    "DERIVED_SCHEMA",
+    "FIELD_MAPPINGS_PREFIX",
+    "FLOAT",
+    "FORMULA_PREFIXES",
+    "INT",
+    "ITEMS_SCHEMA",
+    "JOIN_SCHEMA",
+    "LAG",
+    "MONEY",
+    "ORDERS_SCHEMA",
+    "REMOTE_DATA_COLUMN",
+    "SCHEMA",
+    "SHIPMENT_STATUS_COLUMN",
+    "SHIPMENT_STATUS_GROUPS",
+    "STRING",
+    "TIMESTAMP",
+    "WIDE_SCHEMA",
+    "ExportFormatError",
+    "FieldMappingCollisionError",
+    "UnparsedTimestampWarning",
+    "arrow_schema",
+    "export",
+    "first_rows",
+    "items_frame",
+    "join_orders",
+    "orders_frame",
+    "per_fulfillment",
+    "read_frame",
+    "schema",
+    "sql",
+    "to_arrow",
+    "to_frame",
+    "to_pandas",
+    "to_polars",
+]

@@ -1,0 +1,79 @@
+"""Zero-copy hand-offs of a fulfillment table to Polars and DuckDB (optional extras).
+
+``pip install 'fulfillkit[polars]'`` / ``'fulfillkit[duckdb]'``; without them everything
+else works and these functions fail with one line naming the extra.
+
+Example:
+    >>> import fulfillkit as fk                              # doctest: +SKIP
+    >>> fk.to_polars(records).group_by("carrier_canonical").len()   # doctest: +SKIP
+    >>> tbl = fk.to_arrow(records)                           # doctest: +SKIP
+    >>> duckdb.sql("select carrier_canonical, count(*) from tbl group by 1")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from types import ModuleType
+from typing import Any
+
+import pyarrow as pa
+
+from fulfillkit.frames.build import to_arrow
+from fulfillkit.models import Fulfillment
+
+__all__ = ["MissingExtraError", "sql", "to_polars"]
+
+
+class MissingExtraError(ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+def _require(module: str, extra: str, what: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(
+            f"{what} needs {module}: pip install 'fulfillkit[{extra}]'"
+        ) from None
+
+
+def _table(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any) -> pa.Table:
+    return data if isinstance(data, pa.Table) else to_arrow(data, **options)
+
+
+def to_polars(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any) -> Any:
+    """Fulfillments as a ``polars.DataFrame``: :func:`~fulfillkit.to_arrow` handed to
+    ``polars.from_arrow`` (no copy of the buffers). ``data`` is a table already built, or
+    records (then ``options`` go to ``to_arrow``).
+
+    Raises:
+        MissingExtraError: polars is not installed (``pip install 'fulfillkit[polars]'``).
+    """
+    polars = _require("polars", "polars", "to_polars")
+    return polars.from_arrow(_table(data, **options))
+
+
+def sql(query: str, **tables: pa.Table | Iterable[Fulfillment | Mapping[str, Any]]) -> pa.Table:
+    """Run a DuckDB query over fulfillment tables named by keyword; the result as Arrow.
+
+    Each keyword is a table name in ``query``; its value a ``pyarrow.Table`` or records
+    (built with :func:`~fulfillkit.to_arrow`). DuckDB reads the Arrow buffers in place.
+    (``duckdb.sql("... from tbl")`` on a local ``tbl = batch.to_arrow()`` works as well.)
+
+    Example:
+        >>> sql("select count(*) as n from f", f=[{"id": "a"}])["n"].to_pylist()  # doctest: +SKIP
+        [1]
+
+    Raises:
+        MissingExtraError: duckdb is not installed (``pip install 'fulfillkit[duckdb]'``).
+    """
+    duckdb = _require("duckdb", "duckdb", "sql")
+    connection = duckdb.connect()
+    try:
+        for name, data in tables.items():
+            connection.register(name, _table(data))
+        result: pa.Table = connection.sql(query).to_arrow_table()
+        return result
+    finally:
+        connection.close()
