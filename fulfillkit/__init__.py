@@ -43,6 +43,7 @@ from .errors import (
 from .fetch.results import BatchResult
 from .fetch.retry import RetryPolicy
 from .models import Fulfillment, Order
+from .version import __version__
 
 if TYPE_CHECKING:
     from .carriers import (
@@ -67,10 +68,15 @@ if TYPE_CHECKING:
     )
     from .notebook.display import display_report
     from .notebook.widgets import explorer
-    from .plots import plot_carriers, plot_timeline
-    from .reports import carrier_report
+    from .reports import (
+        audit,
+        audit_summary,
+        carrier_report,
+        plot_carriers,
+        plot_timeline,
+        report_html,
+    )
 
-__version__ = "0.1.0"
 
 __all__ = [
     "APIStatusError",
@@ -100,6 +106,8 @@ __all__ = [
     "TimeoutError",
     "UnparsedTimestampWarning",
     "__version__",
+    "audit",
+    "audit_summary",
     "canonical_carrier",
     "canonical_carriers",
     "carrier_report",
@@ -114,6 +122,7 @@ __all__ = [
     "plot_carriers",
     "plot_timeline",
     "read_frame",
+    "report_html",
     "to_arrow",
     "to_frame",
     "to_polars",
@@ -126,13 +135,16 @@ _LAZY = {
     "UnparsedTimestampWarning": "frames",
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
+    "audit": "reports",
+    "audit_summary": "reports",
     "carrier_report": "reports",
+    "report_html": "reports",
     "detect_carrier": "carriers",
     "detect_carriers": "carriers",
     "display_report": "notebook.display",
     "explorer": "notebook.widgets",
-    "plot_carriers": "plots",
-    "plot_timeline": "plots",
+    "plot_carriers": "reports",
+    "plot_timeline": "reports",
     "join_orders": "frames",
     "orders_frame": "frames",
     "tracking_url": "carriers",

@@ -32,12 +32,12 @@ from fulfillkit.fetch.checkpoint import OnMismatch
 from fulfillkit.fetch.config import DEFAULT_MAX_RESPONSE_BYTES, ClientConfig, hide
 from fulfillkit.fetch.engine import Fetcher, ProgressCallback, Via
 from fulfillkit.fetch.loopthread import LoopThread
-from fulfillkit.fetch.redact import install_log_redaction
 from fulfillkit.fetch.request import Requester
 from fulfillkit.fetch.results import BatchResult, OrdersResult
 from fulfillkit.fetch.retry import RetryPolicy
 from fulfillkit.fetch.transport import AsyncBaseTransport, asgi_transport
 from fulfillkit.models import Fulfillment, Order
+from fulfillkit.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     import pandas as pd

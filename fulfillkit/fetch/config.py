@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from fulfillkit.errors import ConfigurationError
-from fulfillkit.fetch.redact import redact_url, register_secret
 from fulfillkit.fetch.retry import RetryPolicy
+from fulfillkit.redaction import redact_url, register_secret
 
 __all__ = [
     "DEFAULT_BASE_URL",

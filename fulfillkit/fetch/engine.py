@@ -53,7 +53,6 @@ from fulfillkit.fetch.protocol import (
     record_path,
     request_params,
 )
-from fulfillkit.fetch.redact import redact
 from fulfillkit.fetch.request import Requester, detached
 from fulfillkit.fetch.results import BatchResult, OrdersResult
 from fulfillkit.fetch.sink import ParquetSink
@@ -64,6 +63,7 @@ from fulfillkit.models import (
     Fulfillment,
     Order,
 )
+from fulfillkit.redaction import redact
 
 __all__ = ["BatchState", "Fetcher", "ProgressCallback", "Via", "error_row", "run_batch"]
 

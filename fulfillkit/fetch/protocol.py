@@ -36,8 +36,8 @@ from fulfillkit.errors import (
     InvalidIdError,
 )
 from fulfillkit.fetch.config import ClientConfig
-from fulfillkit.fetch.redact import redact, redact_url
 from fulfillkit.fetch.retry import Decision, classify, parse_retry_after
+from fulfillkit.redaction import redact, redact_url
 
 __all__ = [
     "FULFILLMENTS",

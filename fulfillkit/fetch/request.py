@@ -36,9 +36,9 @@ from fulfillkit.fetch.protocol import (
     request_headers,
     transport_failure,
 )
-from fulfillkit.fetch.redact import redact
 from fulfillkit.fetch.retry import Decision, classify_exception
 from fulfillkit.fetch.transport import AsyncBaseTransport, ResponseTooLarge, Transport
+from fulfillkit.redaction import redact
 
 __all__ = ["Requester", "detached"]
 

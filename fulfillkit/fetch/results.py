@@ -138,6 +138,13 @@ class BatchResult(_Outcome):
 
         return to_frame(self.fulfillments, **kwargs)
 
+    def audit(self, **kwargs: Any) -> pd.DataFrame:
+        """Data-quality findings on the fetched records: see :func:`fulfillkit.audit`
+        (given the records, it also tells unparseable timestamps from missing ones)."""
+        from fulfillkit.reports import audit
+
+        return audit(self.fulfillments, **kwargs)
+
     def to_arrow(self, **kwargs: Any) -> pa.Table:
         """The fetched records as a ``pyarrow.Table``: see :func:`fulfillkit.to_arrow`."""
         from fulfillkit.frames import to_arrow

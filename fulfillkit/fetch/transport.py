@@ -50,7 +50,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from fulfillkit.fetch.redact import redact_url
+from fulfillkit.redaction import redact_url
 
 __all__ = [
     "AsyncBaseTransport",

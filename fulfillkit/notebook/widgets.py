@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from fulfillkit.client import Client
+    from fulfillkit.reports import CarrierChoice
 
 __all__ = ["PAGE_SIZE", "Explorer", "explorer", "parse_ids"]
 
@@ -106,13 +107,16 @@ def explorer(
     *,
     export_dir: str | os.PathLike[str] = "fulfillkit-exports",
     page_size: int = PAGE_SIZE,
+    carrier: CarrierChoice = "effective",
 ) -> Explorer:
     """An interactive fulfillment explorer (an ipywidgets widget) for a Jupyter notebook.
 
     Paste or upload ids, press Fetch, watch the progress, filter by carrier, page through
     the table, read the errors and the carrier report and chart, and export the selection
     to CSV or Parquet under ``export_dir``. Without a ``client`` it uses the embedded
-    sandbox, with its ids filled in.
+    sandbox, with its ids filled in. ``carrier`` picks the stated, detected or effective
+    carrier (default) for the filter, the report and the chart (see
+    :func:`~fulfillkit.carrier_report`); the filter's label says which.
 
     Example:
         >>> ex = explorer()                       # the sandbox, ids filled in
@@ -121,7 +125,7 @@ def explorer(
         2
         >>> ex.close()
     """
-    return Explorer(client, export_dir=export_dir, page_size=page_size)
+    return Explorer(client, export_dir=export_dir, page_size=page_size, carrier=carrier)
 
 
 def ids_from_file(name: str, content: bytes) -> list[str]:
@@ -166,7 +170,11 @@ class Explorer(w.VBox):  # type: ignore[misc]
         *,
         export_dir: str | os.PathLike[str] = "fulfillkit-exports",
         page_size: int = PAGE_SIZE,
+        carrier: CarrierChoice = "effective",
     ) -> None:
+        from fulfillkit.reports.carriers import check_carrier_choice
+
+        self.carrier = check_carrier_choice(carrier)
         self._client = client
         self._owns_client = client is None
         self.page_size = max(1, int(page_size))
@@ -213,6 +221,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
             options=[("All carriers", ALL_CARRIERS)],
             value=ALL_CARRIERS,
             description="Carrier",
+            tooltip=f"Grouped by {self.carrier} carrier",
             disabled=True,
             layout=w.Layout(width="320px"),
         )
@@ -506,12 +515,12 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
-        from fulfillkit.carriers import canonical_carriers
         from fulfillkit.frames import to_frame
+        from fulfillkit.reports import fulfillment_labels
 
         self.batch = result
         self.frame = to_frame(result.fulfillments, remote_data=remote_data)
-        self._carriers = canonical_carriers(self.frame["carrier"])
+        self._carriers = fulfillment_labels(self.frame, self.carrier)
         counts = self._carriers[self._first_rows(self.frame)].value_counts()
         options = [(f"All carriers ({len(result.fulfillments):,})", ALL_CARRIERS)]
         options += [(f"{name} ({n:,})", str(name)) for name, n in counts.items()]
@@ -605,13 +614,13 @@ class Explorer(w.VBox):  # type: ignore[misc]
 
     def _show_report(self) -> None:
         from fulfillkit.notebook.display import report_html
-        from fulfillkit.plots import figure_png, plot_carriers
-        from fulfillkit.reports import carrier_report
+        from fulfillkit.reports import carrier_report, figure_png, plot_carriers
 
         assert self.frame is not None
-        self.report.value = report_html(carrier_report(self.frame))
+        self.report.value = report_html(carrier_report(self.frame, carrier=self.carrier))
         try:
-            self.chart.value = figure_png(plot_carriers(self.frame), dpi=80)
+            chart = plot_carriers(self.frame, carrier=self.carrier)
+            self.chart.value = figure_png(chart, dpi=80)
         except ImportError as exc:  # matplotlib is the `plots` extra: the rest still works
             self.report.value += f"<p class='fk-muted'>Chart: {html.escape(str(exc))}</p>"
 

@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 import fulfillkit as fk
-from fulfillkit.carriers import canonical_carriers
 from fulfillkit.frames import read_frame
 from fulfillkit.notebook.widgets import PAGE_SIZE, Explorer, explorer, ids_from_file, parse_ids
+from fulfillkit.reports.carriers import fulfillment_labels
 from fulfillkit.sandbox import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, SandboxApp, make_dataset
 
 MISSING = "00000000-0000-4000-8000-00000000beef"
@@ -113,10 +113,11 @@ def test_carrier_filter(ex: Explorer, client: fk.Client) -> None:
     ex.next_button.click()
     ex.carrier_filter.value = "UPS"
     assert ex.selection is not None and len(ex.selection) > 0
-    assert set(canonical_carriers(ex.selection["carrier"])) == {"UPS"}
+    assert set(fulfillment_labels(ex.selection)) == {"UPS"}  # effective carrier, whole
     assert ex.page == 0  # a new filter starts at the first page
     count = ex.selection["id"].nunique()
     assert ups_label == f"UPS ({count})"
+    assert count == fk.carrier_report(ex.frame).loc["UPS", "fulfillments"]
     assert table_rows(ex.table.value) == min(PAGE_SIZE, len(ex.selection))
     ex.carrier_filter.value = "__all__"
     assert ex.selection is ex.frame

@@ -22,16 +22,36 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from fulfillkit.carriers import DEFAULT_CARRIERS, OTHER, CarrierTable, detect_carriers
 from fulfillkit.frames import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
 
-from .carriers import DEFAULT_CARRIERS, CarrierTable
+__all__ = [
+    "CARRIER_CHOICES",
+    "REPORT_SCHEMA",
+    "STATUS_REPORT_SCHEMA",
+    "CarrierChoice",
+    "carrier_labels",
+    "carrier_report",
+    "check_carrier_choice",
+    "format_carrier_report",
+    "fulfillment_labels",
+]
 
-__all__ = ["REPORT_SCHEMA", "STATUS_REPORT_SCHEMA", "carrier_report", "format_carrier_report"]
+CarrierChoice = Literal["stated", "detected", "effective"]
+"""Which carrier a report groups by: ``"stated"`` (the record's ``carrier`` folded to its
+canonical name), ``"detected"`` (the carrier the tracking number's format and check digit
+name) or ``"effective"`` (the stated canonical carrier, else the detected one)."""
+CARRIER_CHOICES: Final[dict[str, str]] = {
+    "stated": "the carrier the record states, folded to its canonical name",
+    "detected": "the carrier detected from the tracking number",
+    "effective": "the stated carrier, else the one detected from the tracking number",
+}
+"""Every :data:`CarrierChoice` and the sentence reports print to say which one they used."""
 
 REPORT_SCHEMA: Final = {
     "fulfillments": INT,
@@ -57,15 +77,123 @@ _STATUS_SHARES: Final = {
 }
 
 
-def carrier_report(df: pd.DataFrame, *, table: CarrierTable | None = None) -> pd.DataFrame:
+def check_carrier_choice(carrier: str) -> CarrierChoice:
+    """``carrier`` if it is one of :data:`CARRIER_CHOICES`, else a ``ValueError``."""
+    if carrier not in get_args(CarrierChoice):
+        raise ValueError(f"carrier must be 'stated', 'detected' or 'effective', got {carrier!r}")
+    choice: CarrierChoice = carrier  # type: ignore[assignment]
+    return choice
+
+
+def carrier_labels(
+    df: pd.DataFrame,
+    carrier: CarrierChoice = "effective",
+    *,
+    table: CarrierTable | None = None,
+) -> pd.Series[Any]:
+    """The carrier of every row of ``df`` as a report groups it (a ``string`` Series, never
+    ``NA``; same index as ``df``).
+
+    ``"stated"``: ``carrier_canonical`` (or ``carrier`` folded by ``table``);
+    ``"detected"``: ``carrier_detected`` (detected again from ``tracking_number`` when the
+    frame lacks it), ``Unknown`` when nothing is detected; ``"effective"``: the stated one
+    unless it is ``Unknown`` or ``Other``, then the detected one when there is one. Rows of
+    one fulfillment can differ (one per tracking number): reports take the fulfillment's
+    first non-missing value.
+
+    Example:
+        >>> from fulfillkit.frames import to_frame
+        >>> df = to_frame([{"id": "a", "tracking_numbers": ["1Z999AA10123456784"]}])
+        >>> [carrier_labels(df, c).iloc[0] for c in ("stated", "detected", "effective")]
+        ['Unknown', 'UPS', 'UPS']
+    """
+    choice = check_carrier_choice(carrier)
+    unknown = (table or DEFAULT_CARRIERS).unknown
+    stated = _stated(df, table)
+    if choice == "stated":
+        return stated
+    detected = _detected(df)
+    if choice == "detected":
+        return detected.fillna(unknown).rename("carrier")
+    vague = stated.isin([unknown, OTHER]).to_numpy(dtype=bool) & detected.notna().to_numpy()
+    return stated.mask(vague, detected).astype(STRING).rename("carrier")
+
+
+def fulfillment_labels(
+    df: pd.DataFrame,
+    carrier: CarrierChoice = "effective",
+    *,
+    table: CarrierTable | None = None,
+) -> pd.Series[Any]:
+    """Like :func:`carrier_labels`, but every row carries its *fulfillment's* carrier, the
+    one :func:`carrier_report` counts it under (the first of its rows that names one), so
+    that filtering rows by carrier keeps fulfillments whole.
+
+    Example:
+        >>> from fulfillkit.frames import to_frame
+        >>> df = to_frame([{"id": "a", "tracking_numbers": ["X1", "1Z999AA10123456784"]}])
+        >>> fulfillment_labels(df).tolist(), carrier_labels(df).tolist()
+        (['UPS', 'UPS'], ['Unknown', 'UPS'])
+    """
+    choice = check_carrier_choice(carrier)
+    n = len(df)
+    ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
+    index = df["tracking_index"] if "tracking_index" in df else pd.Series(pd.NA, index=df.index)
+    first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
+    codes, _ = pd.factorize(ids)
+    # Rows without an id: each run starting at a first row is one fulfillment.
+    key = pd.factorize(np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64)))[0]
+    labels = _row_labels(df, choice, table).to_numpy(dtype=object)
+    fallback = (
+        _stated(df, table).to_numpy(dtype=object)
+        if choice == "effective"
+        else np.full(n, (table or DEFAULT_CARRIERS).unknown, dtype=object)
+    )
+    known = ~pd.isna(labels)
+    first = pd.Series(labels[known]).groupby(key[known], sort=False).first()
+    per_key = np.full(int(key.max(initial=-1)) + 1, None, dtype=object)
+    per_key[first.index.to_numpy()] = first.to_numpy(dtype=object)
+    picked = per_key[key] if n else np.array([], dtype=object)
+    chosen = np.where(pd.isna(picked), fallback, picked)
+    return pd.Series(pd.array(chosen, dtype=STRING), index=df.index, name="carrier")
+
+
+def _stated(df: pd.DataFrame, table: CarrierTable | None) -> pd.Series[Any]:
+    if table is None and "carrier_canonical" in df:
+        labels = df["carrier_canonical"].astype(STRING).fillna(DEFAULT_CARRIERS.unknown)
+    else:
+        source = df["carrier"] if "carrier" in df else pd.Series(pd.NA, index=df.index)
+        labels = (table or DEFAULT_CARRIERS).canonical_series(source)
+    return labels.rename("carrier")
+
+
+def _detected(df: pd.DataFrame) -> pd.Series[Any]:
+    if "carrier_detected" in df:
+        return df["carrier_detected"].astype(STRING)
+    if "tracking_number" in df:
+        return detect_carriers(df["tracking_number"])
+    return pd.Series(pd.NA, index=df.index, dtype=STRING)
+
+
+def carrier_report(
+    df: pd.DataFrame,
+    *,
+    table: CarrierTable | None = None,
+    carrier: CarrierChoice = "effective",
+) -> pd.DataFrame:
     """One row per canonical carrier: volumes, tracking coverage, time span, and delivery
     outcomes when the frame has them.
 
-    Carriers are the frame's ``carrier_canonical`` column (what :func:`~fulfillkit.to_frame`
-    derives); pass ``table=`` to fold ``carrier`` again with another
-    :class:`~fulfillkit.carriers.CarrierTable`. Frames without ``carrier_canonical`` (older
-    exports) are folded with the default table: ``"ups"`` and ``" UPS "`` are ``UPS``, every
-    DHL service is ``DHL``, null and unrecognised names are ``Unknown``.
+    ``carrier=`` picks the carrier a fulfillment counts under (see :func:`carrier_labels`):
+    ``"effective"`` (default) is the stated canonical carrier, else the one its tracking
+    number names, so a fulfillment whose merchant left the carrier blank but whose number is
+    a valid UPS number counts as UPS, not ``Unknown``; ``"stated"`` uses only the record's
+    ``carrier``, ``"detected"`` only the number. The choice is in ``report.attrs["carrier"]``.
+    Stated carriers are the frame's ``carrier_canonical`` column (what
+    :func:`~fulfillkit.to_frame` derives); pass ``table=`` to fold ``carrier`` again with
+    another :class:`~fulfillkit.carriers.CarrierTable`. Frames without ``carrier_canonical``
+    (older exports) are folded with the default table: ``"ups"`` and ``" UPS "`` are
+    ``UPS``, every DHL service is ``DHL``, null and unrecognised names are ``Unknown``.
 
     Columns:
         ``fulfillments``: distinct fulfillments (``Int64``);
@@ -95,11 +223,9 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable | None = None) -> pd
         >>> carrier_report(df)[["share_delivered", "share_failure"]].to_dict("records")
         [{'share_delivered': 0.5, 'share_failure': 0.0}]
     """
-    per = _per_fulfillment(df)
-    if table is None and "canonical" in per:
-        carrier = per["canonical"].astype(STRING).fillna(DEFAULT_CARRIERS.unknown)
-    else:
-        carrier = (table or DEFAULT_CARRIERS).canonical_series(per["carrier"])
+    choice = check_carrier_choice(carrier)
+    per = _per_fulfillment(df, carrier=choice, table=table)
+    labels = per["label"]
     has_number = per["numbers"] > 0
     values = {
         "numbers": per["numbers"],
@@ -115,7 +241,7 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable | None = None) -> pd
             values[column] = pd.Series(
                 [s in members for s in status], index=per.index, dtype=np.float64
             )
-    grouped = pd.DataFrame(values).groupby(carrier.to_numpy(dtype=object), sort=False)
+    grouped = pd.DataFrame(values).groupby(labels.to_numpy(dtype=object), sort=False)
     report = pd.DataFrame(
         {
             "fulfillments": grouped.size().astype(INT),
@@ -134,7 +260,9 @@ def carrier_report(df: pd.DataFrame, *, table: CarrierTable | None = None) -> pd
         report = pd.DataFrame({name: pd.Series(dtype=t) for name, t in schema.items()})
     report.index = pd.Index(report.index.astype(object), dtype=STRING, name="carrier")
     order = np.lexsort((report.index.to_numpy(dtype=object), -report["fulfillments"].to_numpy()))
-    return report.iloc[order]
+    report = report.iloc[order]
+    report.attrs["carrier"] = choice
+    return report
 
 
 def format_carrier_report(report: pd.DataFrame) -> str:
@@ -171,25 +299,43 @@ def _minute(value: Any) -> str:
     return "-" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M}"
 
 
-def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per fulfillment: ``carrier``, ``created_at``, ``numbers`` (count of non-blank
-    tracking numbers) and ``has_url`` (a URL the record gave), plus ``canonical`` and
-    ``status`` when the frame has ``carrier_canonical`` / ``shipment_status``; from an
-    exploded or a wide frame."""
+def _per_fulfillment(
+    df: pd.DataFrame,
+    *,
+    carrier: CarrierChoice = "effective",
+    table: CarrierTable | None = None,
+) -> pd.DataFrame:
+    """One row per fulfillment: ``label`` (its carrier, as :func:`carrier_labels` with
+    ``carrier`` gives it: the first non-missing value of its rows), ``created_at``,
+    ``numbers`` (count of non-blank tracking numbers) and ``has_url`` (a URL the record
+    gave), plus ``status`` when the frame has ``shipment_status``; from an exploded or a
+    wide frame."""
     ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
     created = (
         df["created_at"]
         if "created_at" in df
         else pd.Series(pd.NaT, index=df.index, dtype=TIMESTAMP)
     )
-    extra = {
-        name: df[column].to_numpy(dtype=object)
-        for name, column in (("canonical", "carrier_canonical"), ("status", "shipment_status"))
-        if column in df
-    }
-    carrier = df["carrier"] if "carrier" in df else pd.Series(pd.NA, index=df.index)
+    extra = {"label": _row_labels(df, carrier, table).to_numpy(dtype=object)}
+    if carrier == "effective":  # no number names a carrier: the stated Unknown / Other
+        extra["fallback"] = _stated(df, table).to_numpy(dtype=object)
+    if "shipment_status" in df:
+        extra["status"] = df["shipment_status"].to_numpy(dtype=object)
     if "tracking_index" in df or "tracking_number" in df:
-        return _per_fulfillment_exploded(df, ids, carrier, created, extra)
+        per = _per_fulfillment_exploded(df, ids, created, extra)
+    else:
+        per = _per_fulfillment_wide(df, ids, created, extra)
+    fallback = per.pop("fallback") if "fallback" in per else (table or DEFAULT_CARRIERS).unknown
+    per["label"] = per["label"].fillna(fallback).astype(STRING)
+    return per
+
+
+def _per_fulfillment_wide(
+    df: pd.DataFrame,
+    ids: pd.Series[Any],
+    created: pd.Series[Any],
+    extra: dict[str, np.ndarray[Any, Any]],
+) -> pd.DataFrame:
     if "tracking_numbers" not in df:
         raise ValueError(
             "carrier_report needs a frame from to_frame(): it has neither a tracking_number "
@@ -200,7 +346,6 @@ def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
     has_url = np.array([_count_json(v) > 0 for v in urls], dtype=bool)
     per = pd.DataFrame(
         {
-            "carrier": carrier.to_numpy(dtype=object),
             "created_at": created.reset_index(drop=True),
             "numbers": numbers,
             "has_url": has_url,
@@ -211,10 +356,25 @@ def _per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
     return per[~duplicate].reset_index(drop=True)
 
 
+def _row_labels(
+    df: pd.DataFrame, carrier: CarrierChoice, table: CarrierTable | None
+) -> pd.Series[Any]:
+    """:func:`carrier_labels` with ``NA`` on the rows whose number names no carrier, so
+    that taking a fulfillment's first non-missing label picks a number that does."""
+    labels = carrier_labels(df, carrier, table=table)
+    if carrier == "stated":
+        return labels
+    found = _detected(df).notna().to_numpy()
+    if carrier == "detected":
+        return labels.where(found)
+    stated = _stated(df, table)
+    vague = stated.isin([(table or DEFAULT_CARRIERS).unknown, OTHER]).to_numpy(dtype=bool)
+    return labels.where(~vague | found)
+
+
 def _per_fulfillment_exploded(
     df: pd.DataFrame,
     ids: pd.Series[Any],
-    carrier: pd.Series[Any],
     created: pd.Series[Any],
     extra: dict[str, np.ndarray[Any, Any]],
 ) -> pd.DataFrame:
@@ -233,7 +393,6 @@ def _per_fulfillment_exploded(
     urls = _present(df.get("tracking_url"), df.index)  # Panora's own (derived ones are apart)
     grouped = pd.DataFrame(
         {
-            "carrier": carrier.to_numpy(dtype=object)[keep],
             "created_at": created[keep].reset_index(drop=True),
             "numbers": numbers.astype(np.int64),
             "has_url": urls[keep],
@@ -242,7 +401,6 @@ def _per_fulfillment_exploded(
     ).groupby(key, sort=False)
     return pd.DataFrame(
         {
-            "carrier": grouped["carrier"].first(),
             "created_at": grouped["created_at"].min(),
             "numbers": grouped["numbers"].sum(),
             "has_url": grouped["has_url"].any(),

@@ -31,11 +31,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fulfillkit.optional import require
 
-from .carriers import DEFAULT_CARRIERS, CarrierTable
-
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
+
+    from fulfillkit.carriers import CarrierTable
+    from fulfillkit.reports.carriers import CarrierChoice
 
 __all__ = ["figure_png", "plot_carriers", "plot_timeline"]
 
@@ -64,7 +65,11 @@ _FREQ_WORDS: Final = {
 
 
 def plot_carriers(
-    df: pd.DataFrame, *, table: CarrierTable = DEFAULT_CARRIERS, top: int = 12
+    df: pd.DataFrame,
+    *,
+    table: CarrierTable | None = None,
+    top: int = 12,
+    carrier: CarrierChoice = "effective",
 ) -> Figure:
     """Fulfillments and tracking coverage per carrier, as one figure of two panels.
 
@@ -72,7 +77,8 @@ def plot_carriers(
     written on the bars). Right: the share of those fulfillments with at least one tracking
     number and with at least one tracking URL. Carriers past the ``top`` largest are
     gathered into one "all others" bar. The numbers are
-    :func:`~fulfillkit.carrier_report`'s.
+    :func:`~fulfillkit.carrier_report`'s, with the same ``carrier=`` choice of stated,
+    detected or effective carrier (the y axis label says which).
 
     Example:
         >>> import fulfillkit as fk
@@ -86,10 +92,10 @@ def plot_carriers(
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
-    from .reports import carrier_report
+    from fulfillkit.reports.carriers import carrier_report
 
     _register_ipython_png()
-    report = carrier_report(df, table=table)
+    report = carrier_report(df, table=table, carrier=carrier)
     names, counts, with_number, with_url = _carrier_rows(report, top)
     n = len(names)
     fig = Figure(figsize=(10, max(3.0, 1.2 + 0.42 * n)), layout="constrained")
@@ -106,7 +112,7 @@ def plot_carriers(
     volume.bar_label(bars, labels=[f"{c:,}" for c in counts], padding=3, fontsize=9)
     volume.set_title("Fulfillments")
     volume.set_xlabel("fulfillments")
-    volume.set_ylabel("carrier")
+    volume.set_ylabel(f"carrier ({carrier})")
     volume.set_yticks(y, names)
     volume.invert_yaxis()
     volume.set_xlim(0, max(1, int(counts.max()) if n else 1) * 1.15)
@@ -137,8 +143,9 @@ def plot_timeline(
     df: pd.DataFrame,
     freq: str = "D",
     *,
-    table: CarrierTable = DEFAULT_CARRIERS,
+    table: CarrierTable | None = None,
     top: int = 6,
+    carrier: CarrierChoice = "effective",
 ) -> Figure:
     """Fulfillments over time by carrier: stacked counts per ``freq`` period of
     ``created_at`` (UTC).
@@ -147,7 +154,8 @@ def plot_timeline(
     ``"h"`` (hour), ... The ``top`` carriers by volume get their own colour; the rest are
     stacked as "all others". Up to 130 periods are drawn as stacked bars, more as a stacked
     area. Fulfillments without ``created_at`` cannot be placed and are left out (the title
-    says how many).
+    says how many). ``carrier=`` is :func:`~fulfillkit.carrier_report`'s choice of stated,
+    detected or effective carrier (the legend title says which).
 
     Example:
         >>> import fulfillkit as fk
@@ -155,7 +163,7 @@ def plot_timeline(
         ...     {"id": "a", "carrier": "UPS", "created_at": "2024-01-01T10:00:00Z"},
         ...     {"id": "b", "carrier": "DHL", "created_at": "2024-01-02T10:00:00Z"}]))
         >>> fig.axes[0].get_legend().get_title().get_text()
-        'carrier'
+        'carrier (effective)'
     """
     import numpy as np
     import pandas as pd
@@ -164,16 +172,16 @@ def plot_timeline(
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
-    from .carriers import canonical_carriers
+    from fulfillkit.reports.carriers import _per_fulfillment, check_carrier_choice
 
     _register_ipython_png()
-    per = _one_row_per_fulfillment(df)
-    carrier = canonical_carriers(per["carrier"], table=table).to_numpy(dtype=object)
+    per = _per_fulfillment(df, carrier=check_carrier_choice(carrier), table=table)
+    labels = per["label"].to_numpy(dtype=object)
     created = pd.to_datetime(per["created_at"], utc=True)
     placed = created.notna().to_numpy()
     unplaced = int((~placed).sum())
     events = pd.DataFrame(
-        {"created_at": created[placed].dt.tz_convert(None).to_numpy(), "carrier": carrier[placed]}
+        {"created_at": created[placed].dt.tz_convert(None).to_numpy(), "carrier": labels[placed]}
     )
     word = _FREQ_WORDS.get(freq.lstrip("0123456789"), freq)
     fig = Figure(figsize=(11, 4.8), layout="constrained")
@@ -188,7 +196,7 @@ def plot_timeline(
     if events.empty:
         ax.text(0.5, 0.5, "no fulfillments with created_at", transform=ax.transAxes, ha="center")
         ax.plot([], [], label="(none)")
-        ax.legend(title="carrier")
+        ax.legend(title=f"carrier ({carrier})")
         return fig
 
     order = events["carrier"].value_counts()
@@ -236,7 +244,9 @@ def plot_timeline(
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(title="carrier", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.legend(
+        title=f"carrier ({carrier})", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
+    )
     return fig
 
 
@@ -274,26 +284,6 @@ def _carrier_rows(report: pd.DataFrame, top: int) -> tuple[list[str], Any, Any, 
         with_number = np.append(with_number[:top], with_number[rest].sum())
         with_url = np.append(with_url[:top], with_url[rest].sum())
     return names, counts, with_number, with_url
-
-
-def _one_row_per_fulfillment(df: pd.DataFrame) -> pd.DataFrame:
-    """``carrier`` and ``created_at`` once per fulfillment, from an exploded frame or not."""
-    import pandas as pd
-
-    rows = df
-    if "tracking_index" in rows:
-        first = rows["tracking_index"].isna() | (rows["tracking_index"] == 0)
-        rows = rows[first.fillna(True).to_numpy(dtype=bool)]
-    if "id" in rows:
-        ids = rows["id"]
-        rows = rows[~(ids.duplicated() & ids.notna()).to_numpy(dtype=bool)]
-    carrier = rows["carrier"] if "carrier" in rows else pd.Series(pd.NA, index=rows.index)
-    created = (
-        rows["created_at"]
-        if "created_at" in rows
-        else pd.Series(pd.NaT, index=rows.index, dtype="datetime64[us, UTC]")
-    )
-    return pd.DataFrame({"carrier": carrier, "created_at": created})
 
 
 def _colors(n: int, *, others: bool) -> list[Any]:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from fulfillkit.fetch.redact import (
+from fulfillkit.redaction import (
     REDACTED,
     install_log_redaction,
     redact,
