@@ -124,12 +124,11 @@ def _load_export(source: str) -> pd.DataFrame:
 
 
 def _read_ids(source: str, stdin: TextIO) -> list[str]:
-    """Ids one per line; blank lines and ``#`` comments skipped; ``-`` reads stdin."""
-    if source == "-":
-        lines = stdin.read().splitlines()
-    else:
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
-    return [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
+    """Ids from a file (``-``: stdin), read by the one id parser the explorer uses too."""
+    from fulfillkit.fetch.protocol import parse_ids
+
+    text = stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    return parse_ids(text)
 
 
 def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:

@@ -252,14 +252,21 @@ def _normalise(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, ARROW_STRING), text)
 
 
+def first_positions(df: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Mask of the rows that start a record in an exploded frame: ``tracking_index`` 0, or
+    ``NA`` (a fulfillment without tracking numbers). Every row of a wide frame starts one.
+    Unlike :func:`first_rows`, a record read twice starts twice."""
+    if "tracking_index" not in df:
+        return np.ones(len(df), dtype=np.bool_)
+    index = df["tracking_index"]
+    return (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=np.bool_, copy=True)
+
+
 def first_rows(df: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Mask of one row per fulfillment: the first tracking position of each (an exploded
-    frame's ``tracking_index`` 0 or ``NA``), and the first time each ``id`` occurs (frames
-    concatenated twice, pages that overlap). Rows without an ``id`` are all kept."""
-    keep = np.ones(len(df), dtype=np.bool_)
-    if "tracking_index" in df:
-        index = df["tracking_index"]
-        keep &= (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=np.bool_)
+    """Mask of one row per fulfillment: the first tracking position of each
+    (:func:`first_positions`), and the first time each ``id`` occurs (frames concatenated
+    twice, pages that overlap). Rows without an ``id`` are all kept."""
+    keep = first_positions(df)
     if "id" in df:
         ids = df["id"]
         again = pd.Series(ids.to_numpy()[keep]).duplicated().to_numpy(dtype=np.bool_)

@@ -515,13 +515,13 @@ class Explorer(w.VBox):  # type: ignore[misc]
         elapsed: float,
         failure: BaseException | None,
     ) -> None:
-        from fulfillkit.frames import to_frame
+        from fulfillkit.frames import first_rows, to_frame
         from fulfillkit.reports import fulfillment_labels
 
         self.batch = result
         self.frame = to_frame(result.fulfillments, remote_data=remote_data)
         self._carriers = fulfillment_labels(self.frame, self.carrier)
-        counts = self._carriers[self._first_rows(self.frame)].value_counts()
+        counts = self._carriers[first_rows(self.frame)].value_counts()
         options = [(f"All carriers ({len(result.fulfillments):,})", ALL_CARRIERS)]
         options += [(f"{name} ({n:,})", str(name)) for name, n in counts.items()]
         self.carrier_filter.unobserve(self._on_filter, names="value")
@@ -670,14 +670,6 @@ class Explorer(w.VBox):  # type: ignore[misc]
                     bad=True,
                 )
                 self.output.append_stdout(traceback.format_exc())
-
-    @staticmethod
-    def _first_rows(frame: pd.DataFrame) -> Any:
-        """One row per fulfillment of an exploded frame, as a boolean mask."""
-        if "tracking_index" not in frame:
-            return slice(None)
-        index = frame["tracking_index"]
-        return (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
 
     def _descendants(self) -> Iterator[Any]:
         stack: list[Any] = list(self.children)

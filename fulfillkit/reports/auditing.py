@@ -78,7 +78,7 @@ from fulfillkit.carriers import (
     detect_carrier_codes,
     tracking_url,
 )
-from fulfillkit.frames import STRING, UnparsedTimestampWarning, to_frame
+from fulfillkit.frames import STRING, UnparsedTimestampWarning, first_positions, to_frame
 from fulfillkit.models import Fulfillment
 from fulfillkit.reports.carriers import _stated, fulfillment_labels
 
@@ -760,7 +760,7 @@ def _frame_of_records(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnparsedTimestampWarning)  # reported as findings
         frame = to_frame(items, remote_data=remote)
-    first = (frame["tracking_index"].isna() | (frame["tracking_index"] == 0)).to_numpy(dtype=bool)
+    first = first_positions(frame)
     starts = np.flatnonzero(first)  # one first row per record, in record order
     plain = np.flatnonzero([not isinstance(r, Fulfillment) for r in items])
     for column in ("created_at", "modified_at"):  # text given, yet NaT in the frame

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from fulfillkit.carriers import DEFAULT_CARRIERS, OTHER, CarrierTable, detect_carriers
-from fulfillkit.frames import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP
+from fulfillkit.formatting import minute, percent
+from fulfillkit.frames import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP, first_positions
 
 __all__ = [
     "CARRIER_CHOICES",
@@ -138,8 +139,7 @@ def fulfillment_labels(
     choice = check_carrier_choice(carrier)
     n = len(df)
     ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
-    index = df["tracking_index"] if "tracking_index" in df else pd.Series(pd.NA, index=df.index)
-    first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
+    first_row = first_positions(df)
     codes, _ = pd.factorize(ids)
     # Rows without an id: each run starting at a first row is one fulfillment.
     key = pd.factorize(np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64)))[0]
@@ -278,25 +278,17 @@ def format_carrier_report(report: pd.DataFrame) -> str:
         {
             "fulfillments": report["fulfillments"],
             "tracking_numbers": report["tracking_number_count"],
-            "with_tracking": report["share_with_tracking"].map(_percent),
-            "with_url": report["share_with_url"].map(_percent),
-            "first_created_at": report["first_created_at"].map(_minute),
-            "last_created_at": report["last_created_at"].map(_minute),
+            "with_tracking": report["share_with_tracking"].map(percent),
+            "with_url": report["share_with_url"].map(percent),
+            "first_created_at": report["first_created_at"].map(minute),
+            "last_created_at": report["last_created_at"].map(minute),
         },
         index=report.index,
     )
     for column in STATUS_REPORT_SCHEMA:
         if column in report:
-            shown[column.removeprefix("share_")] = report[column].map(_percent)
+            shown[column.removeprefix("share_")] = report[column].map(percent)
     return shown.reset_index().to_string(index=False)
-
-
-def _percent(value: Any) -> str:
-    return "-" if pd.isna(value) else f"{100 * value:.1f}%"
-
-
-def _minute(value: Any) -> str:
-    return "-" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M}"
 
 
 def _per_fulfillment(
@@ -385,7 +377,7 @@ def _per_fulfillment_exploded(
     )
     # The same (id, position) twice is the same fulfillment read twice: keep it once.
     keep = ~(pd.DataFrame({"id": ids, "i": index}).duplicated().to_numpy() & ids.notna().to_numpy())
-    first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
+    first_row = first_positions(df)
     codes, _ = pd.factorize(ids)  # -1 for a missing id
     # Rows without an id: each run that starts at a first row is one fulfillment.
     key = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))[keep]
