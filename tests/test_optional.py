@@ -69,6 +69,16 @@ def test_require_lets_a_broken_installed_module_raise_its_own_error(tmp_path: ob
             ("dask", "dask.dataframe"),
             "ImportError: fulfillkit.dask needs dask: pip install 'fulfillkit[dask]'",
         ),
+        (
+            "import fulfillkit as fk\nfk.report_html(fk.to_frame([]), '/nonexistent/r.html')",
+            ("jinja2",),
+            "ImportError: fk.report_html needs jinja2: pip install 'fulfillkit[report]'",
+        ),
+        (
+            "import fulfillkit as fk\nfk.to_polars([{'id': 'a'}])",
+            ("polars",),
+            "ImportError: fk.to_polars needs polars: pip install 'fulfillkit[polars]'",
+        ),
     ],
 )
 def test_a_missing_extra_fails_with_one_line(code: str, hidden: tuple[str], message: str) -> None:

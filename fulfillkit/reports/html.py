@@ -38,6 +38,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 
 from fulfillkit.carriers import CarrierTable
+from fulfillkit.frames.io import atomic_write
+from fulfillkit.optional import require
 from fulfillkit.redaction import redact
 from fulfillkit.reports.auditing import RULES, SEVERITIES, audit, audit_summary
 from fulfillkit.reports.carriers import (
@@ -162,8 +164,8 @@ def report_html(
     )
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    return target
+    # Whole or not at all: a reader (or a browser refreshing) never sees half a report.
+    return atomic_write(target, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 def render_report(
@@ -187,6 +189,8 @@ def render_report(
     """
     from fulfillkit.version import __version__
 
+    require("jinja2", "report", "fk.report_html")  # pandas' Styler renders with it
+    require("matplotlib", "report", "fk.report_html")
     choice = check_carrier_choice(carrier)
     report = carrier_report(df, table=table, carrier=choice)
     if findings is None:
