@@ -408,13 +408,14 @@ def _future_timestamp(ctx: _Context) -> Hits:
     limit = ctx.now + FUTURE_TOLERANCE
     created = (ctx.created > limit).fillna(False).to_numpy(dtype=bool)
     modified = (ctx.modified > limit).fillna(False).to_numpy(dtype=bool)
-    mask = ctx.once(created | modified)
-    detail = np.where(
-        created[mask] & modified[mask],
-        "created_at and modified_at are in the future",
-        np.where(created[mask], "created_at is in the future", "modified_at is in the future"),
+    return _which_timestamp(
+        ctx.once(created | modified),
+        created,
+        modified,
+        both="created_at and modified_at are in the future",
+        created_only="created_at is in the future",
+        modified_only="modified_at is in the future",
     )
-    return Hits(mask, detail)
 
 
 def _unparseable_timestamp(ctx: _Context) -> Hits:
@@ -424,11 +425,32 @@ def _unparseable_timestamp(ctx: _Context) -> Hits:
 def _missing_timestamp(ctx: _Context) -> Hits:
     created = ctx.created.isna().to_numpy()
     modified = ctx.modified.isna().to_numpy()
-    mask = ctx.once((created | modified) & ~ctx.unparsed)
+    return _which_timestamp(
+        ctx.once((created | modified) & ~ctx.unparsed),
+        created,
+        modified,
+        both="no created_at and no modified_at",
+        created_only="no created_at",
+        modified_only="no modified_at",
+    )
+
+
+def _which_timestamp(
+    mask: npt.NDArray[np.bool_],
+    created: npt.NDArray[np.bool_],
+    modified: npt.NDArray[np.bool_],
+    *,
+    both: str,
+    created_only: str,
+    modified_only: str,
+) -> Hits:
+    """Hits on ``mask`` whose detail says which timestamp is at fault (``created`` /
+    ``modified``: where each one is)."""
+    found_created, found_modified = created[mask], modified[mask]
     detail = np.where(
-        created[mask] & modified[mask],
-        "no created_at and no modified_at",
-        np.where(created[mask], "no created_at", "no modified_at"),
+        found_created & found_modified,
+        both,
+        np.where(found_created, created_only, modified_only),
     )
     return Hits(mask, detail)
 
@@ -663,6 +685,25 @@ def audit(
         (['a', 'b'], 'the same number is on 2 different orders')
     """
     selected = _select(rules, exclude)
+    rows, unparsed = _rows(data)
+    ctx = _Context(
+        rows,
+        now=_utc(now),
+        max_lag=None if max_lag is None else pd.Timedelta(max_lag),
+        untracked_days=untracked_days,
+        table=table,
+        unparsed=unparsed,
+    )
+    findings = _findings(ctx, selected)
+    findings.attrs["rules"] = [rule.name for rule in selected]
+    return findings
+
+
+def _rows(
+    data: pd.DataFrame | Iterable[Fulfillment | Mapping[str, Any]],
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_] | None]:
+    """The rows to audit (one per tracking number, a row read twice kept once, a fresh
+    index) and, from records, which rows had a timestamp that failed to parse."""
     unparsed: npt.NDArray[np.bool_] | None = None
     if isinstance(data, pd.DataFrame):
         if "tracking_numbers" in data and "tracking_number" not in data:
@@ -679,15 +720,11 @@ def audit(
         if again.any():
             rows = rows[~again]
             unparsed = None if unparsed is None else unparsed[~again]
-    rows = rows.reset_index(drop=True)
-    ctx = _Context(
-        rows,
-        now=_utc(now),
-        max_lag=None if max_lag is None else pd.Timedelta(max_lag),
-        untracked_days=untracked_days,
-        table=table,
-        unparsed=unparsed,
-    )
+    return rows.reset_index(drop=True), unparsed
+
+
+def _findings(ctx: _Context, selected: list[AuditRule]) -> pd.DataFrame:
+    """Run the rules; one row per hit, sorted by severity, rule order and row."""
     columns = {
         "id": ctx.ids,
         "order_id": ctx.order,
@@ -721,14 +758,13 @@ def audit(
                 }
             )
         )
-    findings = _empty() if not parts else pd.concat(parts, ignore_index=True)
-    if parts:
-        findings = findings.sort_values(["_rank", "_row"], kind="stable").drop(
-            columns=["_rank", "_row"]
-        )
-        findings = findings.reset_index(drop=True).astype(dict(FINDINGS_SCHEMA))
-    findings.attrs["rules"] = [rule.name for rule in selected]
-    return findings
+    if not parts:
+        return _empty()
+    findings = pd.concat(parts, ignore_index=True)
+    findings = findings.sort_values(["_rank", "_row"], kind="stable").drop(
+        columns=["_rank", "_row"]
+    )
+    return findings.reset_index(drop=True).astype(dict(FINDINGS_SCHEMA))
 
 
 def _utc(when: datetime | str | None) -> pd.Timestamp:

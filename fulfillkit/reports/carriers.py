@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, NamedTuple, get_args
 
 import numpy as np
 import pandas as pd
@@ -313,21 +313,27 @@ def _per_fulfillment(
         extra["fallback"] = _stated(df, table).to_numpy(dtype=object)
     if "shipment_status" in df:
         extra["status"] = df["shipment_status"].to_numpy(dtype=object)
+    rows = _RowColumns(ids, created, extra)
     if "tracking_index" in df or "tracking_number" in df:
-        per = _per_fulfillment_exploded(df, ids, created, extra)
+        per = _per_fulfillment_exploded(df, rows)
     else:
-        per = _per_fulfillment_wide(df, ids, created, extra)
+        per = _per_fulfillment_wide(df, rows)
     fallback = per.pop("fallback") if "fallback" in per else (table or DEFAULT_CARRIERS).unknown
     per["label"] = per["label"].fillna(fallback).astype(STRING)
     return per
 
 
-def _per_fulfillment_wide(
-    df: pd.DataFrame,
-    ids: pd.Series[Any],
-    created: pd.Series[Any],
-    extra: dict[str, np.ndarray[Any, Any]],
-) -> pd.DataFrame:
+class _RowColumns(NamedTuple):
+    """What :func:`_per_fulfillment` takes from every row, whatever the frame's shape:
+    the id, ``created_at``, and further columns (``label``, ...) to keep per fulfillment."""
+
+    ids: pd.Series[Any]
+    created: pd.Series[Any]
+    extra: dict[str, np.ndarray[Any, Any]]
+
+
+def _per_fulfillment_wide(df: pd.DataFrame, rows: _RowColumns) -> pd.DataFrame:
+    ids, created, extra = rows
     if "tracking_numbers" not in df:
         raise ValueError(
             "carrier_report needs a frame from to_frame(): it has neither a tracking_number "
@@ -364,12 +370,8 @@ def _row_labels(
     return labels.where(~vague | found)
 
 
-def _per_fulfillment_exploded(
-    df: pd.DataFrame,
-    ids: pd.Series[Any],
-    created: pd.Series[Any],
-    extra: dict[str, np.ndarray[Any, Any]],
-) -> pd.DataFrame:
+def _per_fulfillment_exploded(df: pd.DataFrame, rows: _RowColumns) -> pd.DataFrame:
+    ids, created, extra = rows
     index = (
         df["tracking_index"]
         if "tracking_index" in df

@@ -165,24 +165,12 @@ def plot_timeline(
         >>> fig.axes[0].get_legend().get_title().get_text()
         'carrier (effective)'
     """
-    import numpy as np
-    import pandas as pd
-
     require("matplotlib", "plots", "fk.plot_timeline")
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
-    from fulfillkit.reports.carriers import _per_fulfillment, check_carrier_choice
-
     _register_ipython_png()
-    per = _per_fulfillment(df, carrier=check_carrier_choice(carrier), table=table)
-    labels = per["label"].to_numpy(dtype=object)
-    created = pd.to_datetime(per["created_at"], utc=True)
-    placed = created.notna().to_numpy()
-    unplaced = int((~placed).sum())
-    events = pd.DataFrame(
-        {"created_at": created[placed].dt.tz_convert(None).to_numpy(), "carrier": labels[placed]}
-    )
+    events, unplaced = _timeline_events(df, carrier, table)
     word = _FREQ_WORDS.get(freq.lstrip("0123456789"), freq)
     fig = Figure(figsize=(11, 4.8), layout="constrained")
     ax = fig.subplots()
@@ -199,45 +187,14 @@ def plot_timeline(
         ax.legend(title=f"carrier ({carrier})")
         return fig
 
-    order = events["carrier"].value_counts()
-    keep = list(order.index[:top])
-    if len(order) > top:
-        events.loc[~events["carrier"].isin(keep), "carrier"] = OTHERS
-        keep.append(OTHERS)
-    counts = (
-        events.groupby([pd.Grouper(key="created_at", freq=freq), "carrier"])
-        .size()
-        .unstack(fill_value=0)
-        .reindex(columns=keep, fill_value=0)
-    )
-    # Every period in the range, empty ones included, so gaps show as gaps.
-    periods = pd.DatetimeIndex(counts.index)
-    full = pd.date_range(periods.min(), periods.max(), freq=freq)
-    counts = counts.reindex(full, fill_value=0)
-    x = full.to_pydatetime()
-    colors = _colors(len(keep), others=keep[-1] == OTHERS)
+    counts = _timeline_counts(events, freq, top)
     if len(counts) <= 130:
-        # Bar widths are in days on a date axis: 85% of one period.
-        step = (full[1] - full[0]) / pd.Timedelta(days=1) if len(full) > 1 else 1.0
-        width = 0.85 * float(step)
-        bottom = np.zeros(len(counts))
-        for name, color in zip(keep, colors, strict=True):
-            values = counts[name].to_numpy(dtype=float)
-            ax.bar(x, values, width=width, bottom=bottom, color=color, label=name, align="center")
-            bottom += values
+        _stacked_bars(ax, counts)
     else:
         # Hundreds of periods of small counts are noise as drawn: a centred rolling mean
         # over about a sixtieth of the range keeps the shape, and the label says so.
         window = -(-len(counts) // 60)
-        smooth = counts.rolling(window, center=True, min_periods=1).mean()
-        ax.stackplot(
-            x,
-            *(smooth[name].to_numpy(dtype=float) for name in keep),
-            labels=keep,
-            colors=colors,
-            alpha=0.9,
-            linewidth=0,
-        )
+        _stacked_area(ax, counts.rolling(window, center=True, min_periods=1).mean())
         ax.set_ylabel(f"fulfillments per {word} ({window}-{word} rolling mean)")
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
@@ -284,6 +241,80 @@ def _carrier_rows(report: pd.DataFrame, top: int) -> tuple[list[str], Any, Any, 
         with_number = np.append(with_number[:top], with_number[rest].sum())
         with_url = np.append(with_url[:top], with_url[rest].sum())
     return names, counts, with_number, with_url
+
+
+def _timeline_events(
+    df: pd.DataFrame, carrier: CarrierChoice, table: CarrierTable | None
+) -> tuple[pd.DataFrame, int]:
+    """One row per fulfillment that has a ``created_at`` (naive UTC) and its carrier label;
+    and how many had none."""
+    import pandas as pd
+
+    from fulfillkit.reports.carriers import _per_fulfillment, check_carrier_choice
+
+    per = _per_fulfillment(df, carrier=check_carrier_choice(carrier), table=table)
+    labels = per["label"].to_numpy(dtype=object)
+    created = pd.to_datetime(per["created_at"], utc=True)
+    placed = created.notna().to_numpy()
+    events = pd.DataFrame(
+        {"created_at": created[placed].dt.tz_convert(None).to_numpy(), "carrier": labels[placed]}
+    )
+    return events, int((~placed).sum())
+
+
+def _timeline_counts(events: pd.DataFrame, freq: str, top: int) -> pd.DataFrame:
+    """Fulfillments per ``freq`` period (rows, every period of the range, empty ones
+    included so that gaps show as gaps) and carrier (columns: the ``top`` largest, then
+    :data:`OTHERS` for the rest)."""
+    import pandas as pd
+
+    order = events["carrier"].value_counts()
+    keep = list(order.index[:top])
+    if len(order) > top:
+        events = events.copy()
+        events.loc[~events["carrier"].isin(keep), "carrier"] = OTHERS
+        keep.append(OTHERS)
+    counts = (
+        events.groupby([pd.Grouper(key="created_at", freq=freq), "carrier"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=keep, fill_value=0)
+    )
+    periods = pd.DatetimeIndex(counts.index)
+    return counts.reindex(pd.date_range(periods.min(), periods.max(), freq=freq), fill_value=0)
+
+
+def _stacked_bars(ax: Any, counts: pd.DataFrame) -> None:
+    """One bar per period, a band per carrier, 85% of a period wide."""
+    import numpy as np
+    import pandas as pd
+
+    full = pd.DatetimeIndex(counts.index)
+    # Bar widths are in days on a date axis.
+    step = (full[1] - full[0]) / pd.Timedelta(days=1) if len(full) > 1 else 1.0
+    width = 0.85 * float(step)
+    bottom = np.zeros(len(counts))
+    keep = list(counts.columns)
+    x = full.to_pydatetime()
+    for name, color in zip(keep, _colors(len(keep), others=keep[-1] == OTHERS), strict=True):
+        values = counts[name].to_numpy(dtype=float)
+        ax.bar(x, values, width=width, bottom=bottom, color=color, label=name, align="center")
+        bottom += values
+
+
+def _stacked_area(ax: Any, counts: pd.DataFrame) -> None:
+    """A stacked area, a band per carrier (for many periods)."""
+    import pandas as pd
+
+    keep = list(counts.columns)
+    ax.stackplot(
+        pd.DatetimeIndex(counts.index).to_pydatetime(),
+        *(counts[name].to_numpy(dtype=float) for name in keep),
+        labels=keep,
+        colors=_colors(len(keep), others=keep[-1] == OTHERS),
+        alpha=0.9,
+        linewidth=0,
+    )
 
 
 def _colors(n: int, *, others: bool) -> list[Any]:

@@ -32,7 +32,7 @@ import re
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypedDict, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -48,11 +48,12 @@ from fulfillkit.reports.carriers import (
     carrier_report,
     check_carrier_choice,
 )
+from fulfillkit.version import __version__
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["render_report", "report_html", "safe_source"]
+__all__ = ["ReportOptions", "render_report", "report_html", "safe_source"]
 
 WORST: Final = 50
 """How many findings the page lists (the worst first); the summary counts them all."""
@@ -120,17 +121,21 @@ def safe_source(url: str | None) -> str | None:
     return redact(urlunsplit((parts.scheme, host, parts.path, "", "")))
 
 
+class ReportOptions(TypedDict, total=False):
+    """The keyword options of :func:`report_html`, passed on to :func:`render_report`
+    (their defaults and meaning are there: one signature, not two)."""
+
+    title: str
+    findings: pd.DataFrame | None
+    source: str | None
+    fetched_at: datetime | str | None
+    carrier: CarrierChoice
+    table: CarrierTable | None
+    worst: int
+
+
 def report_html(
-    df: pd.DataFrame,
-    path: str | os.PathLike[str],
-    *,
-    title: str = "Carrier report",
-    findings: pd.DataFrame | None = None,
-    source: str | None = None,
-    fetched_at: datetime | str | None = None,
-    carrier: CarrierChoice = "effective",
-    table: CarrierTable | None = None,
-    worst: int = WORST,
+    df: pd.DataFrame, path: str | os.PathLike[str], **options: Unpack[ReportOptions]
 ) -> Path:
     """Write the self-contained HTML report of ``df`` to ``path``; return the path.
 
@@ -138,30 +143,14 @@ def report_html(
         df: a :func:`~fulfillkit.to_frame` frame (or one read back with
             :func:`~fulfillkit.read_frame`).
         path: the ``.html`` file to write (its folder is created).
-        title: the page's heading.
-        findings: :func:`~fulfillkit.audit` findings; ``None`` audits ``df`` here.
-        source: where the data came from (a base URL: printed without credentials,
-            query or fragment; or a file name).
-        fetched_at: when it was fetched (shown in UTC).
-        carrier: group by the ``"stated"``, ``"detected"`` or ``"effective"`` carrier
-            (the page says which).
-        table: a :class:`~fulfillkit.carriers.CarrierTable` to fold ``carrier`` again.
-        worst: how many findings to list, worst first.
+        options: :func:`render_report`'s keyword options (``title``, ``findings``,
+            ``source``, ``fetched_at``, ``carrier``, ``table``, ``worst``).
 
     Example:
         >>> report_html(fk.to_frame([]), "out/carriers.html")       # doctest: +SKIP
         PosixPath('out/carriers.html')
     """
-    text = render_report(
-        df,
-        title=title,
-        findings=findings,
-        source=source,
-        fetched_at=fetched_at,
-        carrier=carrier,
-        table=table,
-        worst=worst,
-    )
+    text = render_report(df, **options)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Whole or not at all: a reader (or a browser refreshing) never sees half a report.
@@ -181,48 +170,61 @@ def render_report(
 ) -> str:
     """The HTML text :func:`report_html` writes.
 
+    Args:
+        df: a :func:`~fulfillkit.to_frame` frame (or one read back with
+            :func:`~fulfillkit.read_frame`).
+        title: the page's heading.
+        findings: :func:`~fulfillkit.audit` findings; ``None`` audits ``df`` here.
+        source: where the data came from (a base URL: printed without credentials,
+            query or fragment; or a file name).
+        fetched_at: when it was fetched (shown in UTC).
+        carrier: group by the ``"stated"``, ``"detected"`` or ``"effective"`` carrier
+            (the page says which).
+        table: a :class:`~fulfillkit.carriers.CarrierTable` to fold ``carrier`` again.
+        worst: how many findings to list, worst first.
+
     Example:
         >>> import fulfillkit as fk
         >>> page = render_report(fk.to_frame([{"id": "<b>a</b>"}]), title="<b>Q3</b>")
         >>> "&lt;b&gt;Q3&lt;/b&gt;" in page and "<b>" not in page
         True
     """
-    from fulfillkit.version import __version__
-
     require("jinja2", "report", "fk.report_html")  # pandas' Styler renders with it
     require("matplotlib", "report", "fk.report_html")
     choice = check_carrier_choice(carrier)
     report = carrier_report(df, table=table, carrier=choice)
     if findings is None:
         findings = audit(df, table=table)
-    summary = audit_summary(findings)
     created = pd.to_datetime(df["created_at"], utc=True) if "created_at" in df else None
+    period = _period(created)
+    fulfillments = int(report["fulfillments"].sum())
+    parts = [
+        *_head(title, fulfillments, period),
+        *_cards(report, findings, fulfillments),
+        *_about(period, source, fetched_at, choice),
+        *_carrier_section(report, choice, _charts(df, choice, table, created)),
+        *_audit_section(findings, choice, worst),
+        f"<footer>fulfillkit {html.escape(__version__)}. A single file: no JavaScript, no "
+        "external assets. Values from the API are shown as text.</footer>",
+        "</main></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+# --- sections, top to bottom ----------------------------------------------------------------
+
+
+def _period(created: pd.Series[Any] | None) -> str:
+    """The span of ``created_at``, as the banner and the "About" panel print it."""
     first = created.min() if created is not None else pd.NaT
     last = created.max() if created is not None else pd.NaT
-    period = "no created_at" if pd.isna(first) else f"{_day(first)} to {_day(last)}"
-    fulfillments = int(report["fulfillments"].sum())
-    weights = report["fulfillments"].astype("Float64")
-    share = (report["share_with_tracking"] * weights).sum() / fulfillments if fulfillments else 0.0
-    share_url = (report["share_with_url"] * weights).sum() / fulfillments if fulfillments else 0.0
-    by_severity = findings["severity"].value_counts()
+    return "no created_at" if pd.isna(first) else f"{_day(first)} to {_day(last)}"
+
+
+def _head(title: str, fulfillments: int, period: str) -> list[str]:
+    """The document's head and the banner: title, size and period."""
     esc = html.escape
-    when = _when(fetched_at)
-    meta = {
-        "Period (created_at, UTC)": esc(period),
-        "Source": f"<code>{esc(safe_source(source) or 'not given')}</code>",
-        "Fetched": esc(when),
-        "Carrier": esc(f"{choice}: {CARRIER_CHOICES[choice]}"),
-        "Generated": esc(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC by fulfillkit {__version__}"),
-    }
-    cards = [
-        ("", f"{fulfillments:,}", "fulfillments"),
-        ("", f"{len(report):,}", "carriers"),
-        ("", _percent(share), "with a tracking number"),
-        ("", _percent(share_url), "with a tracking URL"),
-        *((sev, f"{int(by_severity.get(sev, 0)):,}", f"{sev} findings") for sev in SEVERITIES),
-    ]
-    charts = _charts(df, choice, table, created)
-    parts = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -232,6 +234,23 @@ def render_report(
         f"<h1>{esc(title)}</h1>",
         f"<p>{fulfillments:,} fulfillments, {esc(period)}</p>",
         "</div></header><main>",
+    ]
+
+
+def _cards(report: pd.DataFrame, findings: pd.DataFrame, fulfillments: int) -> list[str]:
+    """The headline figures: size, carriers, tracking coverage, findings by severity."""
+    weights = report["fulfillments"].astype("Float64")
+    share = (report["share_with_tracking"] * weights).sum() / fulfillments if fulfillments else 0.0
+    share_url = (report["share_with_url"] * weights).sum() / fulfillments if fulfillments else 0.0
+    by_severity = findings["severity"].value_counts()
+    cards = [
+        ("", f"{fulfillments:,}", "fulfillments"),
+        ("", f"{len(report):,}", "carriers"),
+        ("", _percent(share), "with a tracking number"),
+        ("", _percent(share_url), "with a tracking URL"),
+        *((sev, f"{int(by_severity.get(sev, 0)):,}", f"{sev} findings") for sev in SEVERITIES),
+    ]
+    return [
         '<div class="cards">',
         *(
             f'<div class="card {cls}"><div class="value">{value}</div>'
@@ -239,30 +258,57 @@ def render_report(
             for cls, value, label in cards
         ),
         "</div>",
+    ]
+
+
+def _about(
+    period: str, source: str | None, fetched_at: datetime | str | None, choice: CarrierChoice
+) -> list[str]:
+    """What the page covers, where the data came from and when, and who wrote it."""
+    esc = html.escape
+    meta = {
+        "Period (created_at, UTC)": esc(period),
+        "Source": f"<code>{esc(safe_source(source) or 'not given')}</code>",
+        "Fetched": esc(_when(fetched_at)),
+        "Carrier": esc(f"{choice}: {CARRIER_CHOICES[choice]}"),
+        "Generated": esc(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC by fulfillkit {__version__}"),
+    }
+    return [
         '<section id="about"><h2>About this report</h2><div class="panel"><dl class="meta">',
         *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in meta.items()),
         "</dl></div></section>",
+    ]
+
+
+def _carrier_section(
+    report: pd.DataFrame, choice: CarrierChoice, charts: tuple[str, str]
+) -> list[str]:
+    """The carrier table and the two charts."""
+    return [
         '<section id="carriers"><h2>Carriers</h2>',
-        f'<p class="note">One row per {esc(choice)} carrier; shares are of the carrier\'s '
-        "fulfillments. Tracking URLs count only when the record gave one.</p>",
+        f'<p class="note">One row per {html.escape(choice)} carrier; shares are of the '
+        "carrier's fulfillments. Tracking URLs count only when the record gave one.</p>",
         f'<div class="panel">{_carrier_table(report, choice)}</div>',
         f'<h2>Volume and tracking coverage</h2><div class="panel">{charts[0]}</div>',
         f'<h2>Over time</h2><div class="panel">{charts[1]}</div></section>',
+    ]
+
+
+def _audit_section(findings: pd.DataFrame, choice: CarrierChoice, worst: int) -> list[str]:
+    """The audit: counts by rule and carrier, then the worst findings."""
+    summary = audit_summary(findings)
+    return [
         '<section id="audit"><h2>Data audit</h2>',
         f'<p class="note">{len(findings):,} findings on '
         f"{findings['id'].nunique():,} fulfillments. Counts by rule and "
-        f"{esc(choice)} carrier.</p>",
+        f"{html.escape(choice)} carrier.</p>",
         f'<div class="panel">{_summary_table(summary)}</div>',
         f"<h2>Worst findings (first {min(worst, len(findings)):,} of {len(findings):,})</h2>",
         f'<div class="panel">{_findings_table(_worst(findings, worst))}</div></section>',
-        f"<footer>fulfillkit {esc(__version__)}. A single file: no JavaScript, no external "
-        "assets. Values from the API are shown as text.</footer>",
-        "</main></body></html>",
     ]
-    return "\n".join(parts)
 
 
-# --- pieces ---------------------------------------------------------------------------------
+# --- tables, charts and values -------------------------------------------------------------
 
 
 def _carrier_table(report: pd.DataFrame, choice: str) -> str:
