@@ -188,7 +188,26 @@ class Explorer(w.VBox):  # type: ignore[misc]
         self._stop = threading.Event()
         self._last_paint = 0.0
 
-        row = w.Layout(width="100%")
+        super().__init__(
+            [
+                w.HTML(_CSS),
+                *self._build_input(),
+                self._build_progress(),
+                self._build_tabs(),
+                *self._build_export(export_dir),
+            ],
+            layout=w.Layout(width="100%"),
+        )
+        self.add_class("fk-explorer")
+        self._connect()
+        if self._owns_client:
+            self._use_sandbox()
+        self._set_title()
+
+    # -- building (once, from __init__) -----------------------------------------------------
+
+    def _build_input(self) -> list[w.Widget]:
+        """The title, the ids (pasted or uploaded) and the Fetch / Stop buttons."""
         button = w.Layout(width="auto")
         self.title = w.HTML()
         self.ids_text = w.Textarea(
@@ -212,11 +231,22 @@ class Explorer(w.VBox):  # type: ignore[misc]
             tooltip="Fill in the sandbox's ids (and two unknown ones)",
             layout=w.Layout(width="auto", display="" if self._owns_client else "none"),
         )
+        buttons = [self.upload, self.sandbox_button, self.remote_data]
+        buttons += [self.fetch_button, self.stop_button, self.ids_count]
+        wrap = w.Layout(align_items="center", flex_flow="row wrap")
+        return [self.title, self.ids_text, w.HBox(buttons, layout=wrap)]
+
+    def _build_progress(self) -> w.HBox:
+        """The progress bar and its done / total, errors and rate."""
         self.progress = w.IntProgress(
             value=0, min=0, max=1, description="", bar_style="", layout=w.Layout(width="40%")
         )
         self.progress_label = w.HTML("<span class='fk-muted'>Nothing fetched yet.</span>")
+        return w.HBox([self.progress, self.progress_label], layout=w.Layout(align_items="center"))
 
+    def _build_tabs(self) -> w.Tab:
+        """The tabs: the table with its filter and pager, the errors, the report, the chart
+        and the log."""
         self.carrier_filter = w.Dropdown(
             options=[("All carriers", ALL_CARRIERS)],
             value=ALL_CARRIERS,
@@ -234,7 +264,24 @@ class Explorer(w.VBox):  # type: ignore[misc]
         self.errors_table = w.HTML("<span class='fk-muted'>No errors.</span>")
         self.report = w.HTML("<span class='fk-muted'>No data yet.</span>")
         self.chart = w.Image(format="png", layout=w.Layout(max_width="100%", width="auto"))
+        self.output = w.Output(layout=w.Layout(max_height="200px", overflow="auto"))
+        controls = [self.carrier_filter, self.all_columns, self.prev_button, self.page_label]
+        toolbar = w.HBox([*controls, self.next_button], layout=w.Layout(align_items="center"))
+        self.tabs = w.Tab(
+            children=[
+                w.VBox([toolbar, self.table]),
+                self.errors_table,
+                self.report,
+                self.chart,
+                self.output,
+            ]
+        )
+        self.tabs.titles = ("Fulfillments", "Errors", "Carrier report", "Chart", "Log")
+        return self.tabs
 
+    def _build_export(self, export_dir: str | os.PathLike[str]) -> list[w.Widget]:
+        """The export folder, the CSV / Parquet buttons and what they wrote."""
+        button = w.Layout(width="auto")
         self.export_dir = w.Text(
             value=str(export_dir), description="Folder", layout=w.Layout(width="360px")
         )
@@ -245,64 +292,12 @@ class Explorer(w.VBox):  # type: ignore[misc]
             description="Export Parquet", icon="file", disabled=True, layout=button
         )
         self.export_label = w.HTML()
-        self.output = w.Output(layout=w.Layout(max_height="200px", overflow="auto"))
+        wrap = w.Layout(align_items="center", flex_flow="row wrap")
+        buttons = w.HBox([self.export_dir, self.csv_button, self.parquet_button], layout=wrap)
+        return [buttons, self.export_label]
 
-        self.tabs = w.Tab(
-            children=[
-                w.VBox(
-                    [
-                        w.HBox(
-                            [
-                                self.carrier_filter,
-                                self.all_columns,
-                                self.prev_button,
-                                self.page_label,
-                                self.next_button,
-                            ],
-                            layout=w.Layout(align_items="center"),
-                        ),
-                        self.table,
-                    ]
-                ),
-                self.errors_table,
-                self.report,
-                self.chart,
-                self.output,
-            ]
-        )
-        self.tabs.titles = ("Fulfillments", "Errors", "Carrier report", "Chart", "Log")
-
-        super().__init__(
-            [
-                w.HTML(_CSS),
-                self.title,
-                self.ids_text,
-                w.HBox(
-                    [
-                        self.upload,
-                        self.sandbox_button,
-                        self.remote_data,
-                        self.fetch_button,
-                        self.stop_button,
-                        self.ids_count,
-                    ],
-                    layout=w.Layout(align_items="center", flex_flow="row wrap"),
-                ),
-                w.HBox(
-                    [self.progress, self.progress_label],
-                    layout=w.Layout(align_items="center"),
-                ),
-                self.tabs,
-                w.HBox(
-                    [self.export_dir, self.csv_button, self.parquet_button],
-                    layout=w.Layout(align_items="center", flex_flow="row wrap"),
-                ),
-                self.export_label,
-            ],
-            layout=row,
-        )
-        self.add_class("fk-explorer")
-
+    def _connect(self) -> None:
+        """Wire the callbacks."""
         self.ids_text.observe(self._on_ids_changed, names="value")
         self.upload.observe(self._on_upload, names="value")
         self.carrier_filter.observe(self._on_filter, names="value")
@@ -314,10 +309,6 @@ class Explorer(w.VBox):  # type: ignore[misc]
         self.next_button.on_click(self._on_next)
         self.csv_button.on_click(lambda _: self._on_export(".csv"))
         self.parquet_button.on_click(lambda _: self._on_export(".parquet"))
-
-        if self._owns_client:
-            self._use_sandbox()
-        self._set_title()
 
     # -- public ----------------------------------------------------------------------------
 
