@@ -32,6 +32,8 @@ from fulfillkit.errors import FulfillkitError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fulfillkit.fetch.results import BatchResult
+
 __all__ = ["main"]
 
 EXPORT_SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -151,9 +153,37 @@ def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from fulfillkit.client import Client
     from fulfillkit.frames import export
     from fulfillkit.reports import audit, carrier_report, format_carrier_report, report_html
+
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    batch, source, fetched_at = _demo_fetch(args)
+    frame = batch.to_frame(remote_data=True)
+    print(f"\nframe: {len(frame)} rows x {frame.shape[1]} columns (one row per tracking number)\n")
+    report = carrier_report(frame)
+    print(format_carrier_report(report))
+    print(_carrier_note(report))
+    findings = audit(frame)
+    print(f"\naudit: {_severity_counts(findings)}")
+    parquet = export(frame, out_dir / "fulfillments.parquet")
+    csv = export(frame, out_dir / "fulfillments.csv")
+    page = report_html(
+        frame,
+        out_dir / "carriers.html",
+        title="fulfillkit demo: carriers in the sandbox",
+        findings=findings,
+        source=source,
+        fetched_at=fetched_at,
+    )
+    print(f"\nwrote {parquet}\nwrote {csv}\nwrote {page} (open it in a browser)")
+    return 0
+
+
+def _demo_fetch(args: argparse.Namespace) -> tuple[BatchResult, str, datetime]:
+    """Serve a faulty sandbox on loopback, fetch ``args.n`` ids from it (plus unknown and
+    repeated ones) and print how it went; the batch, the server's URL and when."""
+    from fulfillkit.client import Client
     from fulfillkit.sandbox import (
         FAST_RATE_LIMIT,
         SANDBOX_API_KEY,
@@ -164,8 +194,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         make_dataset,
     )
 
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(max(args.n, 1000), seed=args.seed)
     faults = Faults(rate=args.fault_rate, kinds=("503", "429", "502", "drop"), seed=args.seed)
     app = SandboxApp(dataset, latency=args.latency, faults=faults, rate_limit=FAST_RATE_LIMIT)
@@ -197,25 +225,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"server saw {app.stats.requests} requests; "
         f"faults injected and retried: {dict(faults.injected)}"
     )
-    frame = batch.to_frame(remote_data=True)
-    print(f"\nframe: {len(frame)} rows x {frame.shape[1]} columns (one row per tracking number)\n")
-    report = carrier_report(frame)
-    print(format_carrier_report(report))
-    print(_carrier_note(report))
-    findings = audit(frame)
-    print(f"\naudit: {_severity_counts(findings)}")
-    parquet = export(frame, out_dir / "fulfillments.parquet")
-    csv = export(frame, out_dir / "fulfillments.csv")
-    page = report_html(
-        frame,
-        out_dir / "carriers.html",
-        title="fulfillkit demo: carriers in the sandbox",
-        findings=findings,
-        source=source,
-        fetched_at=fetched_at,
-    )
-    print(f"\nwrote {parquet}\nwrote {csv}\nwrote {page} (open it in a browser)")
-    return 0
+    return batch, source, fetched_at
 
 
 def _carrier_note(report: pd.DataFrame) -> str:
