@@ -175,6 +175,8 @@ class FetchFailed(FulfillkitError):
         )
 
 
+# One class per failure kind, each a docstring and its `kind`: `duplicates` sees the same
+# shape repeated; a class factory would hide the tree from readers, `except` and mypy.
 class APIStatusError(FetchFailed):
     """The server answered with an error status."""
 

@@ -48,6 +48,8 @@ from fulfillkit.carriers.names import (
 )
 from fulfillkit.carriers.urls import TRACKING_URL_TEMPLATES, format_tracking_url, tracking_url
 
+# Spelled out again (the imports above, detect.__all__): ruff and mypy --strict re-export only
+# a literal list, not [*detect.__all__, ...]; `duplicates` counts these lists, by design.
 __all__ = [
     "CARRIER_NAMES",
     "COMPATIBLE",

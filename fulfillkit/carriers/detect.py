@@ -519,6 +519,8 @@ def detect_carrier(number: Any) -> str | None:
     return None if code < 0 else CARRIER_NAMES[code]
 
 
+# The public validators: one line each over the one engine (_format_of), written out so that
+# each keeps its own docstring and doctest; `duplicates` counts their shape, by design.
 def is_valid_ups(number: str) -> bool:
     """An 18-character ``1Z`` number with the right check digit.
 

@@ -155,6 +155,7 @@ class CarrierTable:
         )
 
 
+# A data table (name, patterns), one carrier a line: `duplicates` sees same-shape lines.
 DEFAULT_CARRIERS: Final = CarrierTable(
     [
         ("UPS", [r"\bups\b", r"\bunited parcel service\b"]),

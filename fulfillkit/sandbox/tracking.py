@@ -29,6 +29,7 @@ import random
 import string
 from collections.abc import Callable
 
+# A sorted import list, so `duplicates` pairs it with carriers/__init__.py's: names, not logic.
 from fulfillkit.carriers import (
     dhl_express_check_digit,
     fedex_check_digit,
