@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fulfillkit needs Python 3.11+; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,notebook,dask,polars,duckdb]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,report,dask,polars,duckdb]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,6 +22,7 @@ check: $(STAMP)
 	$(BIN)/ruff check fulfillkit tests benchmarks e2e
 	$(BIN)/ruff format --check fulfillkit tests benchmarks e2e
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix fulfillkit tests benchmarks e2e

@@ -103,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
                 "written": written,
                 "peak_mb": max(set_up_peak, peak_rss_mb()),
                 "growth_mb": None if before is None or after is None else (after - before) / 1024,
-                "file_mb": args.out.stat().st_size / 2**20,
+                "file_mb": sum(
+                    p.stat().st_size
+                    for p in (args.out.rglob("*") if args.out.is_dir() else [args.out])
+                )
+                / 2**20,
             }
         )
     )

@@ -19,9 +19,12 @@ median of its runs. Sections:
 3. **End to end**, 1,000 ids to a Parquet file (50 ms server): ``get_many(sink=...)``,
    ``get_many`` + ``to_frame`` + ``export``, and bare httpx + the pandas way.
 4. **Sink memory**: 100,000 ids at 0 ms, peak RSS with and without ``sink=``.
+5. **Audit**, 100,000 sandbox fulfillments: ``fk.audit`` vs the same rules as a loop over
+   rows (``bench_audit.py``, which also checks that both find the same).
 
 Every measurement runs in a fresh subprocess (``bench_fetch.py``, ``bench_sdk.py``,
-``bench_frame.py``, ``bench_sink.py``), so one approach's imports and heap never affect
+``bench_frame.py``, ``bench_sink.py``, ``bench_audit.py``), so one approach's imports and
+heap never affect
 another's.
 """
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -246,7 +250,10 @@ def sink_runs(
             argv += ["--url", url, "--ids", str(ids_file), "--out", str(out)]
             argv += ["--concurrency", str(CONCURRENCY)]
             result = run_json(argv, timeout=900)
-            out.unlink(missing_ok=True)
+            if out.is_dir():  # a sink writes a Parquet dataset folder
+                shutil.rmtree(out)
+            else:
+                out.unlink(missing_ok=True)
             runs[mode].append(result)
             if "skipped" in result:
                 log(f"  sink {mode}: skipped ({result['skipped']})")
@@ -313,6 +320,21 @@ def sink_rows(runs: dict[str, list[dict[str, Any]]]) -> list[Row]:
 
 def _fmt(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
+
+
+# -- 5. audit --------------------------------------------------------------------------------
+
+
+def audit_rows(n: int, repeats: int) -> list[Row]:
+    """``bench_audit.py`` in a fresh process: ``fk.audit`` and the row loop, alternating."""
+    argv = [sys.executable, str(HERE / "bench_audit.py"), "--n", str(n), "--json"]
+    result = run_json([*argv, "--repeats", str(repeats)], timeout=1800)
+    fast, slow = result["fulfillkit_s"], result["loop_s"]
+    note = f"{result['rows']:,} rows, {result['findings']:,} findings (equal in both)"
+    return [
+        Row("fk.audit", fast, f"{slow / fast:.2f}x", note=note),
+        Row("loop over rows", slow, "1.00x", note=note),
+    ]
 
 
 def print_table(sections: list[tuple[str, list[Row]]]) -> None:
@@ -405,6 +427,16 @@ def main(argv: list[str] | None = None) -> int:
                 sink_rows(runs),
             )
         )
+
+    audit_n = 10_000 if args.quick else 100_000
+    log(f"5. audit, {audit_n:,} fulfillments ...")
+    sections.append(
+        (
+            f"Audit: {audit_n:,} fulfillments, every rule but the order ones "
+            "(ratio: row loop time / this)",
+            audit_rows(audit_n, args.frame_repeats),
+        )
+    )
 
     print()
     print(

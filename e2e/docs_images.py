@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import fulfillkit as fk
-from fulfillkit.plots import figure_png, plot_carriers, plot_timeline
+from fulfillkit.reports.charts import figure_png, plot_carriers, plot_timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -185,8 +185,23 @@ def carrier_report() -> nbformat.NotebookNode:
             "DataFrame:"
         ),
         new_code_cell("report = fk.carrier_report(df)\nreport"),
+        new_markdown_cell(
+            'Which carrier? `carrier="effective"` (the default) is the carrier the record '
+            "states, else the one its tracking number names (format and check digit), so "
+            "fulfillments whose merchant left the carrier blank are not all `Unknown`. "
+            '`"stated"` and `"detected"` use one source only:'
+        ),
+        new_code_cell(
+            "import pandas as pd\n\n"
+            "pd.DataFrame(\n"
+            '    {c: fk.carrier_report(df, carrier=c)["fulfillments"] for c in '
+            '("stated", "detected", "effective")}\n'
+            ").fillna(0).astype(int)"
+        ),
         new_markdown_cell("The same, formatted for reading (shares in %, dates to the minute):"),
-        new_code_cell("from fulfillkit.display import display_report\n\ndisplay_report(report)"),
+        new_code_cell(
+            "from fulfillkit.notebook.display import display_report\n\ndisplay_report(report)"
+        ),
         new_markdown_cell("## Fulfillments and tracking coverage per carrier"),
         new_code_cell("fig = fk.plot_carriers(df)\nfig"),
         new_markdown_cell(
@@ -197,6 +212,46 @@ def carrier_report() -> nbformat.NotebookNode:
         new_markdown_cell("Figures are plain matplotlib figures: save them for a report."),
         new_code_cell(
             'path = OUT / "carriers.png"\nfig.savefig(path, dpi=120)\nprint(path.resolve())'
+        ),
+        new_markdown_cell(
+            "## Audit \u2192 fix list \u2192 report\n\n"
+            "`fk.audit` checks every fulfillment against a table of rules (missing tracking, "
+            "check digits, reused labels, URLs that do not match their number, timestamps, "
+            "orders, delivery failures) and returns one row per finding:"
+        ),
+        new_code_cell("findings = fk.audit(df)\nfindings.head(10)"),
+        new_markdown_cell("Counted by rule and carrier, worst severity first:"),
+        new_code_cell("fk.audit_summary(findings)"),
+        new_markdown_cell(
+            "The fix list for the operations team: one line per fulfillment that has an "
+            "error or a warning, worst first, every problem spelt out. A CSV opens in any "
+            "spreadsheet."
+        ),
+        new_code_cell(
+            'fix = findings[findings["severity"] != "info"]\n'
+            "fix_list = (\n"
+            '    fix.groupby("id", sort=False)\n'
+            "    .agg(\n"
+            '        order_id=("order_id", "first"),\n'
+            '        carrier=("carrier", "first"),\n'
+            '        worst=("severity", "first"),\n'
+            '        problems=("detail", "; ".join),\n'
+            "    )\n"
+            "    .reset_index()\n"
+            ")\n"
+            'fix_list.to_csv(OUT / "fix-list.csv", index=False)\n'
+            "fix_list.head()"
+        ),
+        new_markdown_cell(
+            "And the page to send on: one HTML file, no JavaScript, no external assets "
+            "(carrier table, charts, audit summary, worst findings). Open it in a browser."
+        ),
+        new_code_cell(
+            "page = fk.report_html(\n"
+            '    df, OUT / "carriers.html", title="Carrier report", findings=findings, '
+            "source=str(PARQUET)\n"
+            ")\n"
+            "print(page.resolve())"
         ),
     ]
     return new_notebook(cells=cells, metadata=metadata())

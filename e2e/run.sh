@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make e2e`: the explorer notebook in JupyterLab, driven by headless Chromium (Debian's,
+# `make e2e`: the HTML report (e2e/report_e2e.py, writes docs/report.png) and the explorer
+# notebook in JupyterLab, driven by headless Chromium (Debian's,
 # through Playwright with its executable path; Playwright's own browser download is not
 # used). Installs Chromium with apt when it is missing, and the `e2e` extra into .venv.
 # The screenshots land in build/e2e/.
@@ -31,4 +32,5 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 
 "$PY" -m pip install --quiet -e '.[e2e]'
+"$PY" e2e/report_e2e.py --chromium "$CHROMIUM" --out build/e2e
 exec "$PY" e2e/explorer_e2e.py --chromium "$CHROMIUM" --out build/e2e "$@"

@@ -20,12 +20,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._batch import BatchResult, FetchError
-from ._errors import (
+from .client import AsyncClient, Client
+from .errors import (
     APIStatusError,
     AuthenticationError,
     BatchInterrupted,
+    CheckpointError,
+    ClientClosedError,
     ConfigurationError,
+    FetchError,
     FetchFailed,
     FulfillkitError,
     InvalidIdError,
@@ -34,15 +37,22 @@ from ._errors import (
     NotFoundError,
     RateLimitError,
     ServerError,
+    SinkError,
     TimeoutError,
 )
-from ._retry import RetryPolicy
-from .client import AsyncClient, Client
+from .fetch.results import BatchResult
+from .fetch.retry import RetryPolicy
 from .models import Fulfillment, Order
+from .version import __version__
 
 if TYPE_CHECKING:
-    from .carriers import canonical_carrier, canonical_carriers
-    from .display import display_report
+    from .carriers import (
+        canonical_carrier,
+        canonical_carriers,
+        detect_carrier,
+        detect_carriers,
+        tracking_url,
+    )
     from .frames import (
         ExportFormatError,
         FieldMappingCollisionError,
@@ -56,12 +66,17 @@ if TYPE_CHECKING:
         to_frame,
         to_polars,
     )
-    from .plots import plot_carriers, plot_timeline
-    from .reports import carrier_report
-    from .tracking import detect_carrier, detect_carriers, tracking_url
-    from .widgets import explorer
+    from .notebook.display import display_report
+    from .notebook.widgets import explorer
+    from .reports import (
+        audit,
+        audit_summary,
+        carrier_report,
+        plot_carriers,
+        plot_timeline,
+        report_html,
+    )
 
-__version__ = "0.1.0"
 
 __all__ = [
     "APIStatusError",
@@ -69,7 +84,9 @@ __all__ = [
     "AuthenticationError",
     "BatchInterrupted",
     "BatchResult",
+    "CheckpointError",
     "Client",
+    "ClientClosedError",
     "ConfigurationError",
     "ExportFormatError",
     "FetchError",
@@ -85,9 +102,12 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
+    "SinkError",
     "TimeoutError",
     "UnparsedTimestampWarning",
     "__version__",
+    "audit",
+    "audit_summary",
     "canonical_carrier",
     "canonical_carriers",
     "carrier_report",
@@ -102,6 +122,7 @@ __all__ = [
     "plot_carriers",
     "plot_timeline",
     "read_frame",
+    "report_html",
     "to_arrow",
     "to_frame",
     "to_polars",
@@ -114,16 +135,19 @@ _LAZY = {
     "UnparsedTimestampWarning": "frames",
     "canonical_carrier": "carriers",
     "canonical_carriers": "carriers",
+    "audit": "reports",
+    "audit_summary": "reports",
     "carrier_report": "reports",
-    "detect_carrier": "tracking",
-    "detect_carriers": "tracking",
-    "display_report": "display",
-    "explorer": "widgets",
-    "plot_carriers": "plots",
-    "plot_timeline": "plots",
+    "report_html": "reports",
+    "detect_carrier": "carriers",
+    "detect_carriers": "carriers",
+    "display_report": "notebook.display",
+    "explorer": "notebook.widgets",
+    "plot_carriers": "reports",
+    "plot_timeline": "reports",
     "join_orders": "frames",
     "orders_frame": "frames",
-    "tracking_url": "tracking",
+    "tracking_url": "carriers",
     "export": "frames",
     "items_frame": "frames",
     "read_frame": "frames",

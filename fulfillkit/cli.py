@@ -1,14 +1,19 @@
-"""The ``fulfillkit`` command: ``demo``, ``fetch``, ``report`` and ``sandbox``.
+"""The ``fulfillkit`` command: ``demo``, ``fetch``, ``report``, ``audit`` and ``sandbox``.
 
 ``fulfillkit demo`` is the whole job against the embedded sandbox (no credentials, no
 network beyond loopback); ``fulfillkit fetch`` is the same job against the real API with
-the environment's credentials.
+the environment's credentials; ``report`` and ``audit`` work on the exported file.
 
-Exit codes: 0 success; 1 some ids failed (``fetch``); 2 bad usage or configuration.
+Exit codes: 0 success; 1 some ids failed (``fetch``); 2 bad usage, bad input or
+configuration, always as one line on stderr (``fulfillkit: error: ...``), never a
+traceback.
 
 Example:
     $ fulfillkit demo --out build/demo
     $ PANORA_API_KEY=... PANORA_CONNECTION_TOKEN=... fulfillkit fetch ids.txt -o out.parquet
+    $ fulfillkit fetch --all -o all.parquet --rate-limit 100/60
+    $ fulfillkit audit all.parquet -o findings.csv
+    $ fulfillkit report all.parquet --html carriers.html
 """
 
 from __future__ import annotations
@@ -18,27 +23,118 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from ._errors import FulfillkitError
+from fulfillkit.errors import FulfillkitError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fulfillkit.fetch.results import BatchResult
 
 __all__ = ["main"]
 
 EXPORT_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+CARRIERS = ("effective", "stated", "detected")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line on stderr and exit status 2, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
+    return value
+
+
+def _rate_limit(text: str) -> tuple[int, float] | str | None:
+    """``N/S`` (N requests per S seconds), ``auto`` or ``off``."""
+    if text in ("auto", "off"):
+        return None if text == "off" else "auto"
+    count, slash, window = text.partition("/")
+    try:
+        parsed = (int(count), float(window))
+    except ValueError:
+        parsed = (0, 0.0)
+    if not slash or parsed[0] < 1 or not parsed[1] > 0:
+        raise argparse.ArgumentTypeError(
+            f"expected N/S such as 100/60 (requests per seconds), auto or off: {text!r}"
+        )
+    return parsed
+
+
+def _export_path(text: str) -> Path:
+    path = Path(text)
+    if not any(path.name.endswith(s) for s in EXPORT_SUFFIXES):
+        raise argparse.ArgumentTypeError(f"must end in one of {', '.join(EXPORT_SUFFIXES)}: {text}")
+    return path
+
+
+def _html_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise argparse.ArgumentTypeError(f"must end in .html: {text}")
+    return path
+
+
+def _load_export(source: str) -> pd.DataFrame:
+    """A file written by ``fulfillkit fetch`` / :func:`~fulfillkit.export`, or a
+    one-line error that says what is wrong with it."""
+    from fulfillkit.frames import read_frame
+
+    path = Path(source)
+    if not path.exists():
+        raise FulfillkitError(f"no such file: {source}")
+    if not path.is_file():
+        raise FulfillkitError(f"not a file: {source}")
+    try:
+        df = read_frame(path)
+    except FulfillkitError:
+        raise
+    except PermissionError:
+        raise FulfillkitError(f"cannot read {source}: permission denied") from None
+    except Exception as exc:  # pyarrow, the CSV parser, a decoder: all mean a bad file
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FulfillkitError(
+            f"{source} is not a fulfillkit export ({type(exc).__name__}: {reason[:200]})"
+        ) from None
+    if "id" not in df or not ({"tracking_number", "tracking_numbers"} & set(df.columns)):
+        raise FulfillkitError(
+            f"{source} is not a fulfillkit export: it lacks the id and tracking columns"
+        )
+    return df
 
 
 def _read_ids(source: str, stdin: TextIO) -> list[str]:
-    """Ids one per line; blank lines and ``#`` comments skipped; ``-`` reads stdin."""
-    if source == "-":
-        lines = stdin.read().splitlines()
-    else:
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
-    return [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
+    """Ids from a file (``-``: stdin), read by the one id parser the explorer uses too."""
+    from fulfillkit.fetch.protocol import parse_ids
+
+    text = stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    return parse_ids(text)
 
 
 def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
-    from ._batch import BatchResult
+    from fulfillkit.fetch.results import BatchResult
 
     assert isinstance(batch, BatchResult)
     rate = batch.requested / elapsed if elapsed > 0 else float("inf")
@@ -58,10 +154,37 @@ def _print_summary(batch: object, elapsed: float, out: TextIO) -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from fulfillkit.frames import export
+    from fulfillkit.reports import audit, carrier_report, format_carrier_report, report_html
 
-    from .client import Client
-    from .reports import carrier_report, format_carrier_report
-    from .sandbox import (
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    batch, source, fetched_at = _demo_fetch(args)
+    frame = batch.to_frame(remote_data=True)
+    print(f"\nframe: {len(frame)} rows x {frame.shape[1]} columns (one row per tracking number)\n")
+    report = carrier_report(frame)
+    print(format_carrier_report(report))
+    print(_carrier_note(report))
+    findings = audit(frame)
+    print(f"\naudit: {_severity_counts(findings)}")
+    parquet = export(frame, out_dir / "fulfillments.parquet")
+    csv = export(frame, out_dir / "fulfillments.csv")
+    page = report_html(
+        frame,
+        out_dir / "carriers.html",
+        title="fulfillkit demo: carriers in the sandbox",
+        findings=findings,
+        source=source,
+        fetched_at=fetched_at,
+    )
+    print(f"\nwrote {parquet}\nwrote {csv}\nwrote {page} (open it in a browser)")
+    return 0
+
+
+def _demo_fetch(args: argparse.Namespace) -> tuple[BatchResult, str, datetime]:
+    """Serve a faulty sandbox on loopback, fetch ``args.n`` ids from it (plus unknown and
+    repeated ones) and print how it went; the batch, the server's URL and when."""
+    from fulfillkit.client import Client
+    from fulfillkit.sandbox import (
         FAST_RATE_LIMIT,
         SANDBOX_API_KEY,
         SANDBOX_CONNECTION_TOKEN,
@@ -71,8 +194,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         make_dataset,
     )
 
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(max(args.n, 1000), seed=args.seed)
     faults = Faults(rate=args.fault_rate, kinds=("503", "429", "502", "drop"), seed=args.seed)
     app = SandboxApp(dataset, latency=args.latency, faults=faults, rate_limit=FAST_RATE_LIMIT)
@@ -80,6 +201,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     unknown = [str(uuid.uuid5(rng, f"missing-{i}")) for i in range(3)]
     ids = [*dataset.fulfillment_ids[: args.n], *unknown, dataset.fulfillment_ids[0]]
     with SandboxServer(app) as server:
+        source = server.url
         print(
             f"sandbox Panora serving on {server.url} (latency {args.latency * 1000:.0f} ms, "
             f"{args.fault_rate:.0%} transient faults)"
@@ -95,6 +217,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             max_concurrency=args.concurrency,
         ) as client:
             started = time.perf_counter()
+            fetched_at = datetime.now(UTC)
             batch = client.get_many(ids, remote_data=True)
             elapsed = time.perf_counter() - started
     _print_summary(batch, elapsed, sys.stdout)
@@ -102,29 +225,66 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"server saw {app.stats.requests} requests; "
         f"faults injected and retried: {dict(faults.injected)}"
     )
-    frame = batch.to_frame(remote_data=True)
-    print(f"\nframe: {len(frame)} rows x {frame.shape[1]} columns (one row per tracking number)\n")
-    print(format_carrier_report(carrier_report(frame)))
-    parquet = export(frame, out_dir / "fulfillments.parquet")
-    csv = export(frame, out_dir / "fulfillments.csv")
-    print(f"\nwrote {parquet}\nwrote {csv}")
-    return 0
+    return batch, source, fetched_at
+
+
+def _carrier_note(report: pd.DataFrame) -> str:
+    from fulfillkit.reports.carriers import CARRIER_CHOICES
+
+    choice = str(report.attrs.get("carrier", "effective"))
+    return f"carrier: {choice} ({CARRIER_CHOICES.get(choice, '')})"
+
+
+def _severity_counts(findings: pd.DataFrame) -> str:
+    from fulfillkit.reports.auditing import SEVERITIES
+
+    counts = findings["severity"].value_counts()
+    parts = [f"{int(counts.get(s, 0)):,} {s}" for s in SEVERITIES]
+    return f"{len(findings):,} findings on {findings['id'].nunique():,} fulfillments (" + (
+        ", ".join(parts) + ")"
+    )
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from fulfillkit.frames import export
+    from fulfillkit.client import Client
+    from fulfillkit.frames import export, to_frame
 
-    from .client import Client
-
-    output = Path(args.output)
-    if not any(output.name.endswith(s) for s in EXPORT_SUFFIXES):
-        raise FulfillkitError(f"-o must end in one of {', '.join(EXPORT_SUFFIXES)}: {output}")
-    ids = _read_ids(args.ids_file, sys.stdin)
-    if not ids:
-        raise FulfillkitError(f"no ids in {args.ids_file}")
-    with Client(max_concurrency=args.concurrency) as client:
+    output: Path = args.output
+    if args.all and args.ids_file:
+        raise FulfillkitError("give an ids file or --all, not both")
+    if not args.all and not args.ids_file:
+        raise FulfillkitError(
+            "give an ids file (or - for stdin), or --all for the whole connection"
+        )
+    if args.all and args.checkpoint:
+        raise FulfillkitError("--checkpoint resumes a fetch by ids; --all lists the connection")
+    ids: list[str] = []
+    if not args.all:
+        try:
+            ids = _read_ids(args.ids_file, sys.stdin)
+        except FileNotFoundError:
+            raise FulfillkitError(f"no such file: {args.ids_file}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FulfillkitError(f"cannot read {args.ids_file}: {exc}") from None
+        if not ids:
+            raise FulfillkitError(f"no ids in {args.ids_file}")
+    with Client(
+        max_concurrency=args.concurrency, base_url=args.base_url, rate_limit=args.rate_limit
+    ) as client:
         started = time.perf_counter()
-        batch = client.get_many(ids, remote_data=args.remote_data)
+        if args.all:
+            records = list(client.list(remote_data=args.remote_data))
+            elapsed = time.perf_counter() - started
+            print(
+                f"listed {len(records)} fulfillments in {elapsed:.2f} s from {client.base_url}",
+                file=sys.stderr,
+            )
+            path = export(to_frame(records, remote_data=args.remote_data), output)
+            print(f"wrote {path}", file=sys.stderr)
+            return 0
+        batch = client.get_many(
+            ids, remote_data=args.remote_data, checkpoint=args.checkpoint, via=args.via
+        )
         elapsed = time.perf_counter() - started
     _print_summary(batch, elapsed, sys.stderr)
     path = export(batch.to_frame(remote_data=args.remote_data), output)
@@ -135,49 +295,136 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from fulfillkit.frames import read_frame
+    from fulfillkit.reports import carrier_report, format_carrier_report, report_html
 
-    from .reports import carrier_report, format_carrier_report
-
-    print(format_carrier_report(carrier_report(read_frame(args.file))))
+    df = _load_export(args.file)
+    report = carrier_report(df, carrier=args.carrier)
+    print(format_carrier_report(report))
+    print(_carrier_note(report))
+    if args.html:
+        written = datetime.fromtimestamp(Path(args.file).stat().st_mtime, UTC)
+        page = report_html(
+            df,
+            args.html,
+            title=args.title or f"Carrier report: {Path(args.file).name}",
+            source=str(args.file),
+            fetched_at=written,
+            carrier=args.carrier,
+        )
+        print(f"wrote {page}", file=sys.stderr)
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from fulfillkit.frames import export
+    from fulfillkit.reports import audit, audit_summary
+
+    df = _load_export(args.file)
+    try:
+        findings = audit(
+            df,
+            rules=args.rules.split(",") if args.rules else None,
+            exclude=args.exclude.split(",") if args.exclude else (),
+            max_lag=args.max_lag,
+            untracked_days=args.untracked_days,
+        )
+    except ValueError as exc:
+        raise FulfillkitError(str(exc)) from None
+    summary = audit_summary(findings)
+    shown = summary[["findings", "fulfillments"]].reset_index()
+    print(shown.to_string(index=False))
+    print(f"\n{_severity_counts(findings)}")
+    if args.output:
+        print(f"wrote {export(findings, args.output)}", file=sys.stderr)
+    return 0
+
+
+def _lag(text: str) -> str:
+    import pandas as pd
+
+    try:
+        pd.Timedelta(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration such as 3D or 36h: {text!r}") from None
+    return text
+
+
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from .sandbox.__main__ import run
+    from fulfillkit.sandbox.__main__ import run
 
     return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fulfillkit", description="Panora fulfillments to pandas, CSV and Parquet."
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     demo.add_argument("--out", default="build/demo", help="output folder")
-    demo.add_argument("--n", type=int, default=300, help="fulfillments to fetch")
-    demo.add_argument("--concurrency", type=int, default=16)
-    demo.add_argument("--latency", type=float, default=0.02, help="sandbox latency, seconds")
-    demo.add_argument("--fault-rate", type=float, default=0.05, help="transient fault share")
+    demo.add_argument("--n", type=_positive_int, default=300, help="fulfillments to fetch")
+    demo.add_argument("--concurrency", type=_positive_int, default=16)
+    demo.add_argument(
+        "--latency", type=_non_negative, default=0.02, help="sandbox latency, seconds"
+    )
+    demo.add_argument(
+        "--fault-rate", type=_non_negative, default=0.05, help="transient fault share"
+    )
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_cmd_demo)
 
-    fetch = sub.add_parser("fetch", help="fetch ids from Panora into CSV or Parquet")
-    fetch.add_argument("ids_file", help="file with one id per line, or - for stdin")
-    fetch.add_argument("-o", "--output", required=True, help="out.parquet, out.csv or .csv.gz")
+    fetch = sub.add_parser("fetch", help="fetch fulfillments from Panora into CSV or Parquet")
+    fetch.add_argument("ids_file", nargs="?", help="file with one id per line, or - for stdin")
+    fetch.add_argument(
+        "-o", "--output", required=True, type=_export_path, help="out.parquet, .csv or .csv.gz"
+    )
+    fetch.add_argument(
+        "--all", action="store_true", help="the whole connection, through the list endpoint"
+    )
     fetch.add_argument("--remote-data", action="store_true", help="include remote_data")
-    fetch.add_argument("--concurrency", type=int, default=8)
-    fetch.add_argument("--errors", help="also write the failed ids to this CSV/Parquet file")
+    fetch.add_argument("--concurrency", type=_positive_int, default=8)
+    fetch.add_argument("--checkpoint", help="resume file: a rerun fetches only what is missing")
+    fetch.add_argument("--base-url", help="API base URL (default: PANORA_BASE_URL or production)")
+    fetch.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        default="auto",
+        help="N/S requests per seconds (e.g. 100/60), auto (from the server) or off",
+    )
+    fetch.add_argument(
+        "--via",
+        choices=("id", "list", "auto"),
+        default="id",
+        help="one request per id, page the list endpoint, or list then fill in by id",
+    )
+    fetch.add_argument(
+        "--errors", type=_export_path, help="also write the failed ids to this CSV/Parquet file"
+    )
     fetch.set_defaults(func=_cmd_fetch)
 
     report = sub.add_parser("report", help="print the carrier report of an export")
     report.add_argument("file", help="a .parquet or .csv written by fulfillkit")
+    report.add_argument("--html", type=_html_path, help="also write the HTML report here")
+    report.add_argument("--title", help="the HTML report's title")
+    report.add_argument(
+        "--carrier", choices=CARRIERS, default="effective", help="which carrier to group by"
+    )
     report.set_defaults(func=_cmd_report)
 
-    from .sandbox.__main__ import add_arguments as add_sandbox_arguments
+    audit = sub.add_parser("audit", help="data-quality findings of an export")
+    audit.add_argument("file", help="a .parquet or .csv written by fulfillkit")
+    audit.add_argument("-o", "--output", type=_export_path, help="write the findings here")
+    audit.add_argument("--rules", help="comma-separated rules to run (default: all)")
+    audit.add_argument("--exclude", help="comma-separated rules not to run")
+    audit.add_argument("--max-lag", type=_lag, help="flag fulfillments this long after the order")
+    audit.add_argument(
+        "--untracked-days", type=_non_negative, default=7, help="days without tracking to flag"
+    )
+    audit.set_defaults(func=_cmd_audit)
+
+    from fulfillkit.sandbox.__main__ import add_arguments as add_sandbox_arguments
 
     sandbox = sub.add_parser("sandbox", help="serve the embedded Panora sandbox")
     add_sandbox_arguments(sandbox)  # one option set, shared with python -m fulfillkit.sandbox
@@ -187,16 +434,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fulfillkit`` command."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # bad usage (one line printed) or --help
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         code: int = args.func(args)
     except FulfillkitError as exc:
-        print(f"fulfillkit: error: {exc}", file=sys.stderr)
+        print(f"fulfillkit: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # an optional dependency (matplotlib, jinja2)
+        print(f"fulfillkit: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output folder that cannot be written, a full disk
+        print(f"fulfillkit: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("fulfillkit: interrupted", file=sys.stderr)
         return 130
     return code
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 if __name__ == "__main__":

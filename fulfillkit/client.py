@@ -1,10 +1,13 @@
 """``AsyncClient`` and ``Client``: Panora fulfillments by id, one or thousands.
 
-There is one implementation. :class:`AsyncClient` owns the retry loop
-(:meth:`AsyncClient._request`: pace, send, classify, sleep) and the batch engine.
-:class:`Client` is the same object driven from synchronous code: it runs the async core on
-an event loop in a worker thread (:class:`~fulfillkit._batch.LoopThread`), so it works
-unchanged in a Jupyter cell, where a loop is already running.
+Both are thin faces over one async core, :class:`~fulfillkit.fetch.engine.Fetcher` (the
+batch engine, over the request loop, the protocol and the transport; see the README's
+"Design"). :class:`AsyncClient` awaits it; :class:`Client` runs it on an event loop in a
+worker thread (:class:`~fulfillkit.fetch.loopthread.LoopThread`), so it works unchanged in
+a Jupyter cell, where a loop is already running.
+
+A :class:`Client` dropped without :meth:`Client.close` is cleaned up when garbage-collected
+(``weakref.finalize``: its thread, loop and sockets are released; no thread is started).
 
 Example:
     >>> import fulfillkit as fk
@@ -15,88 +18,134 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-import random
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
+import threading
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
-import httpx
-import pydantic
 from pydantic import SecretStr
 
-from ._base import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    FULFILLMENTS,
-    ORDERS,
-    ClientConfig,
-    Failure,
-    Parsed,
-    check_id,
-    check_ids,
-    interpret,
-    oversize,
-    record_path,
-    request_headers,
-    request_params,
-    transport_failure,
-)
-from ._batch import BatchResult, BatchState, LoopThread, OrdersResult, run_batch
-from ._checkpoint import Checkpoint
-from ._errors import BatchInterrupted, ConfigurationError, InvalidResponseError
-from ._http import ResponseTooLarge, Transport
-from ._pacer import Pacer
-from ._progress import progress_bar
-from ._redact import install_log_redaction
-from ._retry import Decision, RetryPolicy, classify_exception
-from .models import FULFILLMENT_ADAPTER, FULFILLMENT_PAGE_ADAPTER, ORDER_ADAPTER, Fulfillment, Order
+from fulfillkit.errors import BatchInterrupted, ClientClosedError, FulfillkitError
+from fulfillkit.fetch.checkpoint import OnMismatch
+from fulfillkit.fetch.config import DEFAULT_MAX_RESPONSE_BYTES, ClientConfig, hide
+from fulfillkit.fetch.engine import Fetcher, ProgressCallback, Via
+from fulfillkit.fetch.loopthread import LoopThread
+from fulfillkit.fetch.request import Requester
+from fulfillkit.fetch.results import BatchResult, OrdersResult
+from fulfillkit.fetch.retry import RetryPolicy
+from fulfillkit.fetch.transport import AsyncBaseTransport, asgi_transport
+from fulfillkit.models import Fulfillment, Order
+from fulfillkit.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .sandbox import Faults
-    from .sink import ParquetSink
+    from fulfillkit.fetch.sink import ParquetSink
+    from fulfillkit.sandbox import Faults
 
 __all__ = ["AsyncClient", "Client"]
 
-T = TypeVar("T")
-Params = dict[str, str]
-Via = Literal["id", "list", "auto"]
+
+def _core(
+    api_key: object,
+    connection_token: object,
+    transport: AsyncBaseTransport | None,
+    settings: dict[str, Any],
+) -> Fetcher:
+    """Validate settings and build the shared core (credentials checked here, once)."""
+    install_log_redaction()
+    config = ClientConfig.from_args(api_key, connection_token=connection_token, **settings)
+    return Fetcher(Requester(config, transport))
 
 
-async def _next_page(pages: AsyncGenerator[list[Fulfillment], None]) -> list[Fulfillment]:
-    return await anext(pages)
+def _sandbox_args(
+    n: int,
+    seed: int,
+    latency: float,
+    faults: Faults | None,
+    rate_limit: tuple[int, float] | None,
+    kwargs: dict[str, Any],
+) -> tuple[tuple[str, str, AsyncBaseTransport, dict[str, Any]], list[str]]:
+    """The core arguments of a sandbox client, and the ids its dataset holds."""
+    from fulfillkit.sandbox import (
+        SANDBOX_API_KEY,
+        SANDBOX_CONNECTION_TOKEN,
+        SandboxApp,
+        make_dataset,
+    )
+
+    dataset = make_dataset(n, seed=seed)
+    app = SandboxApp(dataset, latency=latency, faults=faults, rate_limit=rate_limit)
+    if "retry_policy" not in kwargs:
+        retries = kwargs.pop("max_retries", None)
+        kwargs["retry_policy"] = RetryPolicy(
+            base_delay=0.01, max_delay=0.2, **({} if retries is None else {"max_retries": retries})
+        )
+    kwargs.setdefault("base_url", "http://sandbox.localhost")
+    transport = kwargs.pop("transport", None) or asgi_transport(app)
+    args = (SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, transport, kwargs)
+    return args, list(dataset.fulfillment_ids)
 
 
-def _present(values: Iterable[Any]) -> list[Any]:
-    """Drop nulls (None, NaN, pd.NA) from a column of ids; keep everything else to check."""
+class _Face:
+    """What both clients share: the core, its settings, a repr that never fails."""
 
-    def missing(v: Any) -> bool:
-        return v is None or type(v).__name__ in ("NAType", "NaTType") or v != v  # NaN
+    _core: Fetcher
+    sandbox_ids: list[str]
 
-    return [v for v in values if not missing(v)]
+    @property
+    def base_url(self) -> str:
+        """The base URL, credentials removed."""
+        return self._core.requester.config.display_url
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests in flight at once."""
+        return self._core.requester.config.max_concurrency
+
+    @property
+    def rate_limit(self) -> tuple[int, float] | None:
+        """The client-side budget in force, ``(requests, seconds)`` or ``None``."""
+        return self._core.requester.config.rate_limit
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed."""
+        return self._core.requester.closed
+
+    def __repr__(self) -> str:
+        core = getattr(self, "_core", None)
+        if core is None:  # a half-built client (its constructor raised)
+            return f"{type(self).__name__}(<not configured>)"
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, api_key=SecretStr('**********'),"
+            f" connection_token=SecretStr('**********'), max_concurrency={self.max_concurrency})"
+        )
 
 
-class AsyncClient:
+class AsyncClient(_Face):
     """Asynchronous Panora fulfillments client.
 
     Args:
         api_key: Panora API key; ``None`` reads ``PANORA_API_KEY``.
         connection_token: the connection's token; ``None`` reads
             ``PANORA_CONNECTION_TOKEN``. Required: without it Panora serves *another
-            connection's* data, so the client refuses to start.
+            connection's* data, so the client refuses to start. Key and token must be
+            printable ASCII without surrounding whitespace.
         base_url: ``None`` reads ``PANORA_BASE_URL``, else ``https://api.panora.dev``.
         max_concurrency: requests in flight at once (also the connection pool size).
-        timeout: seconds for connect, read, write and pool waits.
-        max_retries: retries after the first attempt for retryable failures.
+        timeout: seconds one request may take in all (connect, headers and body).
+        max_retries: retries after the first attempt for retryable failures (shorthand
+            for ``retry_policy=RetryPolicy(max_retries=...)``; default 3).
         rate_limit: ``(requests, seconds)`` client-side budget; ``"auto"`` (default) uses
             Panora's published 100 per 60 s for hosted Panora URLs and none elsewhere;
             ``None`` disables it. Server ``X-RateLimit-*`` headers are always obeyed.
         allow_insecure: allow plain ``http://`` to a non-loopback host.
-        max_response_bytes: larger bodies are refused (``invalid_response``).
-        transport: an :class:`httpx.AsyncBaseTransport` to use instead of the network.
+        max_response_bytes: larger bodies (decoded) are refused (``invalid_response``).
+        retry_policy: backoff and retry settings (the one place retries are set).
+        transport: an httpx async transport to use instead of the network.
 
     Example:
         >>> async def main() -> None:                            # doctest: +SKIP
@@ -112,59 +161,26 @@ class AsyncClient:
         base_url: str | None = None,
         max_concurrency: int = 8,
         timeout: float = 30.0,
-        max_retries: int = 3,
+        max_retries: int | None = None,
         rate_limit: tuple[int, float] | str | None = "auto",
         allow_insecure: bool = False,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry_policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: AsyncBaseTransport | None = None,
     ) -> None:
-        install_log_redaction()
-        self._config = ClientConfig.from_args(
-            api_key,
-            connection_token=connection_token,
-            base_url=base_url,
-            max_concurrency=max_concurrency,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-            max_response_bytes=max_response_bytes,
-            rate_limit=rate_limit,
-            retry_policy=retry_policy,
-        )
-        self._headers = request_headers(self._config)
-        self._transport = Transport(
-            base_url=self._config.base_url,
-            max_connections=self._config.max_concurrency,
-            timeout=self._config.timeout,
-            transport=transport,
-        )
-        self._pacer = Pacer(self._config.rate_limit)
-        self._rng = random.Random()
-        self.sandbox_ids: list[str] = []
-
-    # -- configuration -------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """The base URL, credentials removed."""
-        return self._config.display_url
-
-    @property
-    def max_concurrency(self) -> int:
-        """Requests in flight at once."""
-        return self._config.max_concurrency
-
-    @property
-    def rate_limit(self) -> tuple[int, float] | None:
-        """The client-side budget in force, ``(requests, seconds)`` or ``None``."""
-        return self._config.rate_limit
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, api_key=SecretStr('**********'),"
-            f" connection_token=SecretStr('**********'), max_concurrency={self.max_concurrency})"
-        )
+        api_key, connection_token = hide(api_key), hide(connection_token)  # type: ignore[assignment]
+        settings = {
+            "base_url": base_url,
+            "max_concurrency": max_concurrency,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "allow_insecure": allow_insecure,
+            "max_response_bytes": max_response_bytes,
+            "rate_limit": rate_limit,
+            "retry_policy": retry_policy,
+        }
+        self._core = _core(api_key, connection_token, transport, settings)
+        self.sandbox_ids = []
 
     @classmethod
     def sandbox(
@@ -188,85 +204,12 @@ class AsyncClient:
             >>> len(client.sandbox_ids)
             5
         """
-        from .sandbox import (
-            SANDBOX_API_KEY,
-            SANDBOX_CONNECTION_TOKEN,
-            SandboxApp,
-            make_dataset,
+        (key, token, transport, settings), ids = _sandbox_args(
+            n, seed, latency, faults, rate_limit, kwargs
         )
-
-        dataset = make_dataset(n, seed=seed)
-        app = SandboxApp(dataset, latency=latency, faults=faults, rate_limit=rate_limit)
-        kwargs.setdefault("retry_policy", RetryPolicy(base_delay=0.01, max_delay=0.2))
-        client = cls(
-            SANDBOX_API_KEY,
-            connection_token=SANDBOX_CONNECTION_TOKEN,
-            base_url="http://sandbox.localhost",
-            transport=httpx.ASGITransport(app=app),
-            **kwargs,
-        )
-        client.sandbox_ids = list(dataset.fulfillment_ids)
+        client = cls(key, connection_token=token, transport=transport, **settings)
+        client.sandbox_ids = ids
         return client
-
-    # -- the one retry loop --------------------------------------------------------------
-
-    async def _request(
-        self,
-        path: str,
-        params: dict[str, str],
-        adapter: pydantic.TypeAdapter[T],
-        *,
-        record_id: str | None,
-        what: str,
-    ) -> T:
-        policy = self._config.retry
-        attempts = 0
-        seen: dict[Decision, int] = {}
-        while True:
-            await self._pacer.acquire()
-            attempts += 1
-            outcome: Parsed[T] | Failure
-            try:
-                raw = await self._transport.get(
-                    path,
-                    params=params,
-                    headers=self._headers,
-                    max_bytes=self._config.max_response_bytes,
-                )
-            except ResponseTooLarge:
-                self._pacer.release()
-                outcome = oversize(self._config.max_response_bytes)
-            except Exception as exc:
-                self._pacer.release()
-                decision = classify_exception(exc)
-                if decision is None:
-                    raise
-                outcome = transport_failure(exc, decision)
-            else:
-                self._pacer.release()
-                self._pacer.observe(raw.headers)
-                outcome = interpret(raw.status, raw.headers, raw.body, adapter, what=what)
-            if isinstance(outcome, Parsed):
-                return outcome.value
-            if outcome.status == 429:
-                self._pacer.hold(outcome.retry_after)
-            delay = None
-            seen[outcome.decision] = times = seen.get(outcome.decision, 0) + 1
-            if policy.should_retry(outcome.decision, attempts, times):
-                delay = policy.delay(attempts, outcome.retry_after, self._rng)
-            if delay is None:
-                if outcome.retry_after is not None and outcome.retry_after > policy.max_retry_after:
-                    outcome = Failure(
-                        outcome.decision,
-                        f"{outcome.message} (Retry-After {outcome.retry_after:.0f}s exceeds "
-                        f"max_retry_after={policy.max_retry_after:.0f}s)",
-                        outcome.status,
-                        outcome.retry_after,
-                    )
-                raise outcome.error(attempts=attempts, record_id=record_id)
-            await asyncio.sleep(delay)
-
-    # -- fulfillments --------------------------------------------------------------------
 
     async def get(self, id: str, *, remote_data: bool = False) -> Fulfillment:
         """Fetch one fulfillment by id.
@@ -277,25 +220,13 @@ class AsyncClient:
         Example:
             >>> f = await client.get("801f9ede-c698-4e66-a7fc-48d19eebaa4f")  # doctest: +SKIP
         """
-        return await self._fetch_fulfillment(check_id(id), request_params(remote_data))
+        result: Fulfillment = await self._core.get(id, remote_data)
+        return result
 
     async def get_order(self, id: str, *, remote_data: bool = False) -> Order:
         """Fetch one order by id (a fulfillment's ``order_id``)."""
-        return await self._fetch_order(check_id(id), request_params(remote_data))
-
-    async def _fetch_fulfillment(self, record_id: str, params: Params) -> Fulfillment:
-        return await self._request(
-            record_path(FULFILLMENTS, record_id),
-            params,
-            FULFILLMENT_ADAPTER,
-            record_id=record_id,
-            what="fulfillment",
-        )
-
-    async def _fetch_order(self, record_id: str, params: Params) -> Order:
-        return await self._request(
-            record_path(ORDERS, record_id), params, ORDER_ADAPTER, record_id=record_id, what="order"
-        )
+        result: Order = await self._core.get(id, remote_data, order=True)
+        return result
 
     async def get_many(
         self,
@@ -304,46 +235,55 @@ class AsyncClient:
         remote_data: bool = False,
         progress: bool | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_mismatch: OnMismatch = "raise",
         via: Via = "id",
         sink: str | os.PathLike[str] | ParquetSink | None = None,
+        on_progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
     ) -> BatchResult:
         """Fetch many fulfillments concurrently; every distinct id ends up fetched or in
         ``errors`` with a reason. Duplicates are fetched once.
 
         Raises :class:`~fulfillkit.InvalidIdError` before sending anything if an id is not
-        a non-empty string, and :class:`~fulfillkit.AuthenticationError` if the
-        credentials are refused (the batch stops).
+        a non-empty string. A batch that stops (refused credentials, a checkpoint or sink
+        that cannot be written, the client closed) raises one fulfillkit exception whose
+        ``.partial`` holds everything fetched so far; an unusable checkpoint or sink path
+        fails before the first request.
 
-        ``checkpoint="run.jsonl"`` appends each record to that file as it arrives; a rerun
-        with the same file fetches only the ids not yet in it (see
-        :class:`~fulfillkit._checkpoint.Checkpoint`).
+        ``checkpoint="run.jsonl"`` records each record as it arrives; a rerun with the same
+        file fetches only the ids not yet in it. The file is tied to this base URL and
+        connection token: another connection's checkpoint raises
+        :class:`~fulfillkit.CheckpointError` unless ``checkpoint_mismatch="discard"``.
 
         ``via="id"`` (default) sends one request per id. ``via="list"`` pages through the
-        list endpoint until every id is seen, then fetches the rest by id: a few requests
-        instead of one per id, which wins when the ids are a large share of the
-        connection. ``via="auto"`` lists for at most half as many pages as ids are
-        missing, then fetches the rest by id, so it never costs more than 1.5x by-id.
+        list endpoint until every id is seen, then fetches the rest by id. ``via="auto"``
+        lists for at most half as many pages as ids are missing, then fetches the rest by
+        id, so it never costs more than 1.5x by-id.
 
-        ``sink="out.parquet"`` (or a :class:`~fulfillkit.sink.ParquetSink`) streams the
-        records to Parquet in row groups as they arrive instead of keeping them:
-        ``fulfillments`` stays empty, ``written`` counts them, memory stays bounded. The
-        file appears (atomically) when the batch ends; failures are in ``errors`` as usual.
-        Not combined with ``checkpoint``.
+        ``sink="out.parquet"`` (or a :class:`~fulfillkit.fetch.sink.ParquetSink`) streams
+        the records to a Parquet dataset folder of atomically committed parts instead of
+        keeping them: ``fulfillments`` stays empty, ``written`` counts them. With
+        ``checkpoint=`` too, a killed run resumes where it stopped.
+
+        ``on_progress(done, total, failed)`` is called after each id; ``stop.set()`` (any
+        thread) finishes the requests in flight and leaves the rest ``pending``.
 
         Example:
             >>> batch = await client.get_many(ids)                       # doctest: +SKIP
             >>> batch.ok, len(batch.errors)                              # doctest: +SKIP
         """
-        state: BatchState[Fulfillment] = BatchState(check_ids(ids), keep_records=sink is None)
-        await self._run(
+        state = self._core.fulfillments_state(ids, sink=sink)
+        return await self._core.get_many(
             state,
             remote_data=remote_data,
             progress=progress,
             checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
             via=via,
             sink=sink,
+            on_progress=on_progress,
+            stop=stop,
         )
-        return state.result()
 
     async def get_orders(
         self,
@@ -358,127 +298,7 @@ class AsyncClient:
         Example:
             >>> orders = await client.get_orders(df["order_id"].dropna())   # doctest: +SKIP
         """
-        state: BatchState[Order] = BatchState(check_ids(_present(order_ids)))
-        params = request_params(remote_data)
-
-        async def fetch(record_id: str) -> Order:
-            return await self._fetch_order(record_id, params)
-
-        await run_batch(
-            state,
-            fetch,
-            concurrency=self.max_concurrency,
-            progress=progress,
-            desc="orders",
-            rate_cap=self._pacer.rate_cap,
-        )
-        return state.orders_result()
-
-    async def _run(
-        self,
-        state: BatchState[Fulfillment],
-        *,
-        remote_data: bool,
-        progress: bool | None,
-        checkpoint: str | os.PathLike[str] | None = None,
-        via: Via = "id",
-        sink: str | os.PathLike[str] | ParquetSink | None = None,
-    ) -> None:
-        if via not in ("id", "list", "auto"):
-            raise ConfigurationError(f"via must be 'id', 'list' or 'auto', got {via!r}")
-        if sink is not None and checkpoint is not None:
-            raise ConfigurationError("pass either sink= or checkpoint=, not both")
-        params = request_params(remote_data)
-        ckpt = Checkpoint(checkpoint) if checkpoint is not None else None
-        out = _open_sink(sink, remote_data) if sink is not None else None
-        on_result: Callable[[str, Fulfillment], None] | None = None
-        if out is not None:
-            on_result = out.write
-        elif ckpt is not None:
-            on_result = ckpt.write
-        # A sink is published when the batch ends, and removed on an error or interruption.
-        with (
-            ckpt if ckpt is not None else contextlib.nullcontext(),
-            out if out is not None else contextlib.nullcontext(),
-        ):
-            if ckpt is not None:
-                wanted = set(state.ids)
-                state.results.update((k, v) for k, v in ckpt.load().items() if k in wanted)
-            if via != "id":
-                await self._collect_by_listing(state, remote_data, via, on_result)
-
-            async def fetch(record_id: str) -> Fulfillment:
-                return await self._fetch_fulfillment(record_id, params)
-
-            await run_batch(
-                state,
-                fetch,
-                concurrency=self._config.max_concurrency,
-                progress=progress,
-                on_result=on_result,
-                rate_cap=self._pacer.rate_cap,
-            )
-
-    async def _collect_by_listing(
-        self,
-        state: BatchState[Fulfillment],
-        remote_data: bool,
-        via: Via,
-        on_result: Callable[[str, Fulfillment], None] | None,
-    ) -> None:
-        missing = {i for i in state.ids if not state.done(i)}
-        budget = None if via == "list" else len(missing) // 2
-        pages = self._pages(remote_data=remote_data, page_size=100, progress=False)
-        try:
-            async for page in pages:
-                for record in page:
-                    if record.id in missing:
-                        missing.discard(record.id)
-                        state.add(record.id, record, on_result)
-                if not missing:
-                    break
-                if budget is not None:
-                    budget -= 1
-                    if budget <= 0:
-                        break
-        finally:
-            await pages.aclose()
-
-    # -- listing -------------------------------------------------------------------------
-
-    async def _pages(
-        self, *, remote_data: bool, page_size: int, progress: bool | None
-    ) -> AsyncGenerator[list[Fulfillment], None]:
-        """Every page of the list endpoint, deduplicated by id, until ``next_cursor`` is
-        null. Each page request goes through the retry loop and the pacer."""
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise ConfigurationError(f"page_size must be an int >= 1, got {page_size!r}")
-        params = {"limit": str(page_size), **request_params(remote_data)}
-        seen_ids: set[str] = set()
-        seen_cursors: set[str] = set()
-        cursor: str | None = None
-        bar = progress_bar(total=None, progress=progress, desc="listing")
-        try:
-            while True:
-                query = {**params, "cursor": cursor} if cursor is not None else params
-                page = await self._request(
-                    FULFILLMENTS, query, FULFILLMENT_PAGE_ADAPTER, record_id=None, what="page"
-                )
-                fresh = [r for r in page.data if r.id is None or r.id not in seen_ids]
-                seen_ids.update(r.id for r in fresh if r.id is not None)
-                bar.update(len(fresh))
-                yield fresh
-                cursor = page.next_cursor
-                if cursor is None:
-                    return
-                if cursor in seen_cursors:
-                    raise InvalidResponseError(
-                        "the list endpoint returned a cursor it had already returned; "
-                        "stopping instead of looping"
-                    )
-                seen_cursors.add(cursor)
-        finally:
-            bar.close()
+        return await self._core.get_orders(order_ids, remote_data=remote_data, progress=progress)
 
     async def list(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
@@ -493,7 +313,7 @@ class AsyncClient:
             >>> async for f in client.list(page_size=100):               # doctest: +SKIP
             ...     print(f.id)
         """
-        pages = self._pages(remote_data=remote_data, page_size=page_size, progress=progress)
+        pages = self._core.pages(remote_data=remote_data, page_size=page_size, progress=progress)
         try:
             async for page in pages:
                 for record in page:
@@ -515,11 +335,9 @@ class AsyncClient:
         ]
         return to_frame(records, remote_data=remote_data)
 
-    # -- lifecycle -----------------------------------------------------------------------
-
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._transport.aclose()
+        """Close the connection pool; later calls raise :class:`~fulfillkit.ClientClosedError`."""
+        await self._core.requester.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -533,9 +351,15 @@ class AsyncClient:
         await self.aclose()
 
 
-class Client:
+async def _next_page(pages: AsyncGenerator[list[Fulfillment], None]) -> list[Fulfillment]:
+    return await anext(pages)
+
+
+class Client(_Face):
     """Synchronous Panora fulfillments client: the same arguments and methods as
-    :class:`AsyncClient`, not awaited. Safe to call inside a running event loop.
+    :class:`AsyncClient`, not awaited. Safe to call inside a running event loop, and to
+    :meth:`close` from another thread (running calls raise
+    :class:`~fulfillkit.ClientClosedError`).
 
     Example:
         >>> import fulfillkit as fk
@@ -553,28 +377,32 @@ class Client:
         base_url: str | None = None,
         max_concurrency: int = 8,
         timeout: float = 30.0,
-        max_retries: int = 3,
+        max_retries: int | None = None,
         rate_limit: tuple[int, float] | str | None = "auto",
         allow_insecure: bool = False,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry_policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: AsyncBaseTransport | None = None,
     ) -> None:
-        self._async = AsyncClient(
-            api_key,
-            connection_token=connection_token,
-            base_url=base_url,
-            max_concurrency=max_concurrency,
-            timeout=timeout,
-            max_retries=max_retries,
-            rate_limit=rate_limit,
-            allow_insecure=allow_insecure,
-            max_response_bytes=max_response_bytes,
-            retry_policy=retry_policy,
-            transport=transport,
-        )
+        api_key, connection_token = hide(api_key), hide(connection_token)  # type: ignore[assignment]
+        settings = {
+            "base_url": base_url,
+            "max_concurrency": max_concurrency,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "allow_insecure": allow_insecure,
+            "max_response_bytes": max_response_bytes,
+            "rate_limit": rate_limit,
+            "retry_policy": retry_policy,
+        }
+        self._start(_core(api_key, connection_token, transport, settings), [])
+
+    def _start(self, core: Fetcher, sandbox_ids: list[str]) -> None:
+        self._core = core
+        self.sandbox_ids = sandbox_ids
         self._loop = LoopThread()
-        self._closed = False
+        # Dropped without close(): release thread, loop and sockets (never starts a thread).
+        self._finalizer = weakref.finalize(self, self._loop.close, core.requester.aclose)
 
     @classmethod
     def sandbox(
@@ -593,40 +421,16 @@ class Client:
             >>> Client.sandbox(n=2).sandbox_ids.__len__()
             2
         """
-        self = cls.__new__(cls)
-        self._async = AsyncClient.sandbox(
-            n, seed=seed, latency=latency, faults=faults, rate_limit=rate_limit, **kwargs
+        (key, token, transport, settings), ids = _sandbox_args(
+            n, seed, latency, faults, rate_limit, kwargs
         )
-        self._loop = LoopThread()
-        self._closed = False
-        return self
-
-    @property
-    def sandbox_ids(self) -> list[str]:
-        """Ids held by the embedded sandbox (empty for a real server)."""
-        return self._async.sandbox_ids
-
-    @property
-    def base_url(self) -> str:
-        """The base URL, credentials removed."""
-        return self._async.base_url
-
-    @property
-    def max_concurrency(self) -> int:
-        """Requests in flight at once."""
-        return self._async.max_concurrency
-
-    @property
-    def rate_limit(self) -> tuple[int, float] | None:
-        """The client-side budget in force."""
-        return self._async.rate_limit
-
-    def __repr__(self) -> str:
-        return repr(self._async).replace("AsyncClient(", "Client(", 1)
+        client = cls(key, connection_token=token, transport=transport, **settings)
+        client.sandbox_ids = ids
+        return client
 
     def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("this Client is closed")
+        if self._loop.closed:
+            raise ClientClosedError("this Client is closed; create a new one")
 
     def get(self, id: str, *, remote_data: bool = False) -> Fulfillment:
         """Fetch one fulfillment by id. See :meth:`AsyncClient.get`.
@@ -637,12 +441,14 @@ class Client:
             True
         """
         self._check_open()
-        return self._loop.run(self._async.get(id, remote_data=remote_data))
+        result: Fulfillment = self._loop.run(self._core.get(id, remote_data))
+        return result
 
     def get_order(self, id: str, *, remote_data: bool = False) -> Order:
         """Fetch one order by id. See :meth:`AsyncClient.get_order`."""
         self._check_open()
-        return self._loop.run(self._async.get_order(id, remote_data=remote_data))
+        result: Order = self._loop.run(self._core.get(id, remote_data, order=True))
+        return result
 
     def get_many(
         self,
@@ -651,8 +457,11 @@ class Client:
         remote_data: bool = False,
         progress: bool | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_mismatch: OnMismatch = "raise",
         via: Via = "id",
         sink: str | os.PathLike[str] | ParquetSink | None = None,
+        on_progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
     ) -> BatchResult:
         """Fetch many fulfillments concurrently. See :meth:`AsyncClient.get_many`.
 
@@ -666,21 +475,27 @@ class Client:
             (5, ['not_found'])
         """
         self._check_open()
-        state: BatchState[Fulfillment] = BatchState(check_ids(ids), keep_records=sink is None)
+        state = self._core.fulfillments_state(ids, sink=sink)
         try:
-            self._loop.run(
-                self._async._run(
+            return self._loop.run(
+                self._core.get_many(
                     state,
                     remote_data=remote_data,
                     progress=progress,
                     checkpoint=checkpoint,
+                    checkpoint_mismatch=checkpoint_mismatch,
                     via=via,
                     sink=sink,
+                    on_progress=on_progress,
+                    stop=stop,
                 )
             )
         except KeyboardInterrupt:
             raise BatchInterrupted(state.result()) from None
-        return state.result()
+        except FulfillkitError as exc:
+            if exc.partial is None:
+                exc.partial = state.result()
+            raise
 
     def get_orders(
         self, order_ids: Iterable[str], *, remote_data: bool = False, progress: bool | None = None
@@ -688,7 +503,7 @@ class Client:
         """Fetch many orders concurrently. See :meth:`AsyncClient.get_orders`."""
         self._check_open()
         return self._loop.run(
-            self._async.get_orders(order_ids, remote_data=remote_data, progress=progress)
+            self._core.get_orders(order_ids, remote_data=remote_data, progress=progress)
         )
 
     def list(
@@ -702,7 +517,7 @@ class Client:
             250
         """
         self._check_open()
-        pages = self._async._pages(remote_data=remote_data, page_size=page_size, progress=progress)
+        pages = self._core.pages(remote_data=remote_data, page_size=page_size, progress=progress)
         try:
             while True:
                 try:
@@ -711,26 +526,23 @@ class Client:
                     return
                 yield from page
         finally:
-            self._loop.run(pages.aclose())
+            if not self._loop.closed:
+                self._loop.run(pages.aclose())
 
     def list_frame(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
     ) -> pd.DataFrame:
         """The whole connection as a DataFrame. See :meth:`AsyncClient.list_frame`."""
-        self._check_open()
-        return self._loop.run(
-            self._async.list_frame(remote_data=remote_data, page_size=page_size, progress=progress)
-        )
+        from fulfillkit.frames import to_frame
+
+        records = list(self.list(remote_data=remote_data, page_size=page_size, progress=progress))
+        return to_frame(records, remote_data=remote_data)
 
     def close(self) -> None:
-        """Close connections and stop the worker thread. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._loop.run(self._async.aclose())
-        finally:
-            self._loop.close()
+        """Close connections and stop the worker thread. Idempotent; callable from any
+        thread: calls running meanwhile raise :class:`~fulfillkit.ClientClosedError`."""
+        self._core.requester.closed = True
+        self._finalizer()
 
     def __enter__(self) -> Self:
         return self
@@ -742,10 +554,3 @@ class Client:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _open_sink(sink: str | os.PathLike[str] | ParquetSink, remote_data: bool) -> ParquetSink:
-    """``sink=`` as a :class:`~fulfillkit.sink.ParquetSink` (a path opens one)."""
-    from .sink import ParquetSink
-
-    return sink if isinstance(sink, ParquetSink) else ParquetSink(sink, remote_data=remote_data)

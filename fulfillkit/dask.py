@@ -40,18 +40,25 @@ import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dask.dataframe as dd
 import pandas as pd
-from dask.delayed import delayed
 from pydantic import SecretStr
 
+from fulfillkit.errors import FetchError
+from fulfillkit.fetch.protocol import check_ids
+from fulfillkit.fetch.results import BatchResult
 from fulfillkit.frames import STRING, to_frame
+from fulfillkit.optional import require
 
-from ._base import check_ids
-from ._batch import BatchResult, FetchError
 from .client import Client
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    from dask.delayed import delayed
+else:
+    dd = require("dask.dataframe", "dask", "fulfillkit.dask")
+    delayed = require("dask.delayed", "dask", "fulfillkit.dask").delayed
 
 __all__ = ["Credentials", "errors_of", "read_connections", "read_fulfillments"]
 
@@ -141,7 +148,7 @@ def _list_partition(
         try:
             records = list(client.list(remote_data=remote_data, progress=False))
         except Exception as exc:  # a connection that fails is an error row, not a lost run
-            from ._errors import FetchFailed
+            from fulfillkit.errors import FetchFailed
 
             if not isinstance(exc, FetchFailed):
                 raise

@@ -39,6 +39,17 @@ from pydantic import (
     model_validator,
 )
 
+from fulfillkit.formatting import (
+    CARD_STYLE,
+    escape,
+    html_code,
+    html_link,
+    html_missing,
+    short,
+    to_json,
+    when,
+)
+
 __all__ = [
     "FULFILLMENT_ADAPTER",
     "FULFILLMENT_PAGE_ADAPTER",
@@ -46,6 +57,8 @@ __all__ = [
     "Fulfillment",
     "FulfillmentPage",
     "Order",
+    "fulfillment_html",
+    "fulfillment_text",
 ]
 
 _TIMESTAMP_FIELDS = ("created_at", "modified_at")
@@ -121,13 +134,9 @@ class Fulfillment(_Record):
     items: dict[str, Any] | list[Any] | None = None
 
     def _repr_html_(self) -> str:
-        from .display import fulfillment_html
-
         return fulfillment_html(self)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        from .display import fulfillment_text
-
         p.text(repr(self) if cycle else fulfillment_text(self))
 
 
@@ -165,3 +174,89 @@ class FulfillmentPage(BaseModel):
 FULFILLMENT_ADAPTER: TypeAdapter[Fulfillment] = TypeAdapter(Fulfillment)
 ORDER_ADAPTER: TypeAdapter[Order] = TypeAdapter(Order)
 FULFILLMENT_PAGE_ADAPTER: TypeAdapter[FulfillmentPage] = TypeAdapter(FulfillmentPage)
+
+
+# --- how a fulfillment shows in a terminal and in Jupyter --------------------------------------
+
+
+def fulfillment_text(f: Fulfillment) -> str:
+    """A plain-text summary of one fulfillment, a few lines long (its IPython pretty repr).
+
+    Example:
+        >>> print(fulfillment_text(Fulfillment(id="f1", carrier="UPS",
+        ...     tracking_numbers=["1Z1"], tracking_urls=[])))
+        Fulfillment f1
+          carrier:   UPS
+          order_id:  -
+          tracking:  1Z1
+    """
+    rows: list[tuple[str, str]] = [
+        ("carrier", short(f.carrier)),
+        ("order_id", short(f.order_id)),
+        ("tracking", ", ".join(short(n) for n in f.tracking_numbers or []) or "-"),
+    ]
+    if f.remote_id is not None:
+        rows.insert(0, ("remote_id", short(f.remote_id)))
+    if f.created_at is not None:
+        rows.append(("created", when(f.created_at)))
+    if f.modified_at is not None:
+        rows.append(("modified", when(f.modified_at)))
+    if f.field_mappings:
+        rows.append(("fields", ", ".join(short(k) for k in f.field_mappings)))
+    if f.unparsed_timestamps:
+        rows.append(("unparsed", short(f.unparsed_timestamps)))
+    lines = [f"Fulfillment {short(f.id)}"]
+    lines.extend(f"  {name + ':':<10} {value}" for name, value in rows)
+    return "\n".join(lines)
+
+
+def fulfillment_html(f: Fulfillment) -> str:
+    """One fulfillment as a small HTML table (its ``_repr_html_``): ids, carrier, tracking
+    numbers paired with their URLs (links only when ``http(s)``), timestamps, field mappings
+    and items. Every value from the API is escaped, quotes included.
+
+    Example:
+        >>> out = fulfillment_html(Fulfillment(id="x", tracking_urls=["javascript:alert(1)"]))
+        >>> "href" in out, "javascript:alert(1)" in out
+        (False, True)
+    """
+    rows: list[tuple[str, str]] = [
+        ("id", html_code(f.id)),
+        ("remote_id", html_code(f.remote_id)),
+        ("order_id", html_code(f.order_id)),
+        ("carrier", html_missing() if f.carrier is None else escape(short(f.carrier))),
+        ("tracking", _tracking_html(f)),
+        ("created_at", escape(when(f.created_at)) if f.created_at else html_missing()),
+        ("modified_at", escape(when(f.modified_at)) if f.modified_at else html_missing()),
+    ]
+    if f.unparsed_timestamps:
+        unparsed = escape(short(to_json(f.unparsed_timestamps)))
+        rows.append(("unparsed", f"<span class='fk-bad'>{unparsed}</span>"))
+    if f.field_mappings:
+        inner = "".join(
+            f"<tr><th>{escape(short(k))}</th><td>{escape(short(to_json(v)))}</td></tr>"
+            for k, v in f.field_mappings.items()
+        )
+        rows.append(("field_mappings", f"<table>{inner}</table>"))
+    if f.items:
+        rows.append(("items", f"<code>{escape(short(to_json(f.items)))}</code>"))
+    if f.model_extra:
+        rows.append(("other fields", escape(short(", ".join(map(str, f.model_extra))))))
+    if f.remote_data:
+        rows.append(("remote_data", f"<span class='fk-muted'>{len(f.remote_data)} keys</span>"))
+    body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
+    return f"<div class='fk-card'>{CARD_STYLE}<b>Fulfillment</b><table>{body}</table></div>"
+
+
+def _tracking_html(f: Fulfillment) -> str:
+    """Numbers and URLs paired by position, as a list (a missing side stays blank)."""
+    numbers, urls = list(f.tracking_numbers or []), list(f.tracking_urls or [])
+    if not numbers and not urls:
+        return html_missing()
+    size = max(len(numbers), len(urls))
+    numbers += [None] * (size - len(numbers))
+    urls += [None] * (size - len(urls))
+    items = "".join(
+        f"<li>{html_code(n)} {html_link(u)}</li>" for n, u in zip(numbers, urls, strict=True)
+    )
+    return f"<ul style='margin:0;padding-left:1.2em'>{items}</ul>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -30,6 +31,13 @@ FAST_RETRIES = fk.RetryPolicy(base_delay=0.001, max_delay=0.01)
 ClientFactory = Callable[..., fk.Client]
 
 
+def fast_retries(max_retries: int | None = None) -> fk.RetryPolicy:
+    """FAST_RETRIES, with another ``max_retries`` (retries are set in the policy only)."""
+    if max_retries is None:
+        return FAST_RETRIES
+    return dataclasses.replace(FAST_RETRIES, max_retries=max_retries)
+
+
 @pytest.fixture(scope="session")
 def dataset() -> Dataset:
     return make_dataset(120, seed=7)
@@ -55,7 +63,7 @@ def make_client(transport_kind: str) -> Iterator[Callable[..., fk.Client]]:
     def factory(app: SandboxApp, **kwargs: Any) -> fk.Client:
         kwargs.setdefault("api_key", SANDBOX_API_KEY)
         kwargs.setdefault("connection_token", SANDBOX_CONNECTION_TOKEN)
-        kwargs.setdefault("retry_policy", FAST_RETRIES)
+        kwargs.setdefault("retry_policy", fast_retries(kwargs.pop("max_retries", None)))
         if transport_kind == "asgi":
             kwargs.setdefault("base_url", "http://sandbox.localhost")
             kwargs["transport"] = httpx.ASGITransport(app=app)

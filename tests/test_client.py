@@ -24,7 +24,7 @@ from fulfillkit.sandbox import (
     SandboxServer,
 )
 
-from .conftest import FAST_RETRIES
+from .conftest import fast_retries
 
 MakeClient = Callable[..., fk.Client]
 
@@ -263,8 +263,7 @@ def test_timeout_kind(dataset: Dataset) -> None:
             connection_token=SANDBOX_CONNECTION_TOKEN,
             base_url=server.url,
             timeout=0.2,
-            max_retries=1,
-            retry_policy=FAST_RETRIES,
+            retry_policy=fast_retries(1),
         ) as client,
     ):
         batch = client.get_many([target, dataset.fulfillment_ids[1]], progress=False)

@@ -22,9 +22,9 @@ import pydantic
 import pytest
 
 import fulfillkit as fk
-import fulfillkit.client
+import fulfillkit.fetch.engine
 import fulfillkit.models
-from fulfillkit._http import LanePool, Transport
+from fulfillkit.fetch.transport import LanePool, Transport
 from fulfillkit.sandbox import (
     SANDBOX_API_KEY,
     SANDBOX_CONNECTION_TOKEN,
@@ -60,7 +60,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Count adapter validations, ``json.loads`` and direct model constructions."""
     counter: Counter[str] = Counter()
     adapter = CountingAdapter(fulfillkit.models.FULFILLMENT_ADAPTER, counter)
-    monkeypatch.setattr(fulfillkit.client, "FULFILLMENT_ADAPTER", adapter)
+    monkeypatch.setattr(fulfillkit.fetch.engine, "FULFILLMENT_ADAPTER", adapter)
     monkeypatch.setattr(fulfillkit.models, "FULFILLMENT_ADAPTER", adapter)
     real_loads = json.loads
 
@@ -159,7 +159,7 @@ def test_no_log_records_per_request_when_logging_is_off(
     assert {k: v for k, v in fetched.items() if not k.startswith("uvicorn")} == {}
 
 
-# -- the lane pool and the direct GET (fulfillkit._http) ---------------------------------------
+# -- the lane pool and the direct GET (fulfillkit.fetch.transport) ---------------------------
 
 
 async def _echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -33,3 +33,18 @@ def test_exception_tree_has_one_root() -> None:
             assert issubclass(obj, fk.FulfillkitError), name
     assert issubclass(fk.TimeoutError, fk.NetworkError)
     assert issubclass(fk.InvalidIdError, ValueError)
+
+
+def test_the_version_lives_in_one_place() -> None:
+    from importlib.metadata import version
+    from pathlib import Path
+
+    assert version("fulfillkit") == fk.__version__
+    pyproject = (Path(fk.__file__).parents[1] / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in pyproject and "\nversion =" not in pyproject
+
+
+def test_the_package_is_marked_typed() -> None:
+    from pathlib import Path
+
+    assert (Path(fk.__file__).parent / "py.typed").is_file()

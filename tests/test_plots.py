@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 
 import fulfillkit as fk
 from fulfillkit.frames import to_frame
-from fulfillkit.plots import OTHERS, figure_png, plot_carriers, plot_timeline
 from fulfillkit.reports import carrier_report
+from fulfillkit.reports.charts import OTHERS, figure_png, plot_carriers, plot_timeline
 from fulfillkit.sandbox import make_dataset
 
 matplotlib.use("Agg")
@@ -70,7 +70,7 @@ def test_plot_carriers_readable_and_matches_the_report(df: pd.DataFrame) -> None
     assert fig.get_suptitle().startswith("Fulfillments and tracking coverage by carrier")
     assert volume.get_title() == "Fulfillments"
     assert coverage.get_title() == "Tracking coverage"
-    assert volume.get_xlabel() == "fulfillments" and volume.get_ylabel() == "carrier"
+    assert volume.get_xlabel() == "fulfillments" and volume.get_ylabel() == "carrier (effective)"
     report = carrier_report(df)
     names = [t.get_text() for t in volume.get_yticklabels()]
     top = 12
@@ -132,7 +132,7 @@ def test_plot_timeline_readable_and_counts(df: pd.DataFrame) -> None:
     assert ax.get_title() == "Fulfillments per week by carrier"
     assert ax.get_xlabel() == "created_at (UTC)"
     assert ax.get_ylabel() == "fulfillments per week"
-    assert legend(ax).get_title().get_text() == "carrier"
+    assert legend(ax).get_title().get_text() == "carrier (effective)"
     entries = [t.get_text() for t in legend(ax).get_texts()]
     assert len(entries) == 7 and entries[-1] == OTHERS  # top 6 + the rest
     assert {round(w, 6) for w in bar_widths(ax)} == {round(0.85 * 7, 6)}  # days: a week
@@ -183,7 +183,7 @@ def test_plots_do_not_touch_pyplot_and_fulfillkit_does_not_import_matplotlib() -
     code = (
         "import sys, fulfillkit as fk\n"
         "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules\n"
-        "from fulfillkit.plots import plot_carriers\n"
+        "from fulfillkit.reports.charts import plot_carriers\n"
         "plot_carriers(fk.to_frame([{'id': 'a', 'carrier': 'UPS'}]))\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
     )
@@ -191,7 +191,5 @@ def test_plots_do_not_touch_pyplot_and_fulfillkit_does_not_import_matplotlib() -
 
 
 def test_exported_as_fk_functions() -> None:
-    if not hasattr(fk, "plot_carriers"):
-        pytest.skip("fk.plot_carriers is not re-exported yet (lead wires fulfillkit/__init__)")
-    assert getattr(fk, "plot_carriers") is plot_carriers  # noqa: B009
-    assert getattr(fk, "plot_timeline") is plot_timeline  # noqa: B009
+    assert fk.plot_carriers is plot_carriers
+    assert fk.plot_timeline is plot_timeline

@@ -9,7 +9,12 @@ one row per fulfillment), :mod:`~fulfillkit.frames.build` (``to_arrow``, ``to_fr
 """
 
 from fulfillkit.frames.build import items_frame, to_arrow, to_frame
-from fulfillkit.frames.derive import SHIPMENT_STATUS_GROUPS, first_rows, per_fulfillment
+from fulfillkit.frames.derive import (
+    SHIPMENT_STATUS_GROUPS,
+    first_positions,
+    first_rows,
+    per_fulfillment,
+)
 from fulfillkit.frames.interop import sql, to_polars
 from fulfillkit.frames.io import FORMULA_PREFIXES, ExportFormatError, export, read_frame
 from fulfillkit.frames.mappings import FieldMappingCollisionError
@@ -64,6 +69,7 @@ __all__ = [
     "UnparsedTimestampWarning",
     "arrow_schema",
     "export",
+    "first_positions",
     "first_rows",
     "items_frame",
     "join_orders",

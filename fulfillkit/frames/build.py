@@ -51,7 +51,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fulfillkit.carriers import DEFAULT_CARRIERS, CarrierTable
+from fulfillkit.carriers import DEFAULT_CARRIERS, TRACKING_URL_TEMPLATES, CarrierTable
 from fulfillkit.frames.derive import derive_carriers, shipment_statuses
 from fulfillkit.frames.mappings import (
     TEXT_MAP,
@@ -73,7 +73,6 @@ from fulfillkit.frames.schema import (
 )
 from fulfillkit.frames.timestamps import UnparsedTimestampWarning, parse_timestamps
 from fulfillkit.models import Fulfillment
-from fulfillkit.tracking import TRACKING_URL_TEMPLATES
 
 __all__ = ["items_frame", "to_arrow", "to_frame"]
 

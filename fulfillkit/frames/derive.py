@@ -4,7 +4,7 @@ and the one "one row per fulfillment" rule for frames.
 Everything here is *derived*: it sits in its own column named as such, never in a source
 column. The carrier columns are computed on small integer codes: the canonical name once
 per distinct ``carrier`` spelling, the detected carrier once per number (vectorised in
-:func:`fulfillkit.tracking.detect_carrier_codes`), the mismatch and URL template from
+:func:`fulfillkit.carriers.detect_carrier_codes`), the mismatch and URL template from
 (canonical, detected) lookup tables; URLs are joined by Arrow.
 
 Example:
@@ -26,14 +26,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fulfillkit.carriers import OTHER, CarrierTable
-from fulfillkit.frames.schema import ARROW_STRING
-from fulfillkit.tracking import (
+from fulfillkit.carriers import (
     CARRIER_NAMES,
     COMPATIBLE,
+    OTHER,
+    CarrierTable,
     detect_carrier_codes,
     format_tracking_url,
 )
+from fulfillkit.frames.schema import ARROW_STRING
 
 __all__ = [
     "SHIPMENT_STATUS_GROUPS",
@@ -63,7 +64,7 @@ class Derived:
     """The derived carrier columns of every exploded row (tracking position).
 
     ``row_record`` maps a row to its record; ``detected`` is an index into
-    :data:`~fulfillkit.tracking.CARRIER_NAMES` (``-1``: none); ``urls`` is the derived
+    :data:`~fulfillkit.carriers.CARRIER_NAMES` (``-1``: none); ``urls`` is the derived
     tracking page per row (null where none is derived).
     """
 
@@ -160,7 +161,7 @@ def derive_carriers(
 
 
 def _detect_once_per_number(numbers: pa.Array) -> npt.NDArray[np.int16]:
-    """:func:`~fulfillkit.tracking.detect_carrier_codes` run once per distinct number (a
+    """:func:`~fulfillkit.carriers.detect_carrier_codes` run once per distinct number (a
     number repeats when fulfillments share a shipment, or pages overlap)."""
     encoded = pc.dictionary_encode(numbers)
     if len(encoded.dictionary) == len(numbers):
@@ -192,7 +193,7 @@ def _lookup_tables(
 def _format_urls(templates: list[str], chosen: npt.NDArray[np.intp], numbers: pa.Array) -> pa.Array:
     """``templates[chosen[i]]`` filled with ``numbers[i]`` (null for a blank number). Plain
     letters-and-digits numbers (nearly all) are joined in Arrow; the rest go through
-    :func:`~fulfillkit.tracking.format_tracking_url`."""
+    :func:`~fulfillkit.carriers.format_tracking_url`."""
     if len(numbers) == 0:
         return pa.array([], type=ARROW_STRING)
     plain = pc.fill_null(pc.match_substring_regex(numbers, "^[0-9A-Za-z]+$"), False)
@@ -262,14 +263,21 @@ def _normalise(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, ARROW_STRING), text)
 
 
+def first_positions(df: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Mask of the rows that start a record in an exploded frame: ``tracking_index`` 0, or
+    ``NA`` (a fulfillment without tracking numbers). Every row of a wide frame starts one.
+    Unlike :func:`first_rows`, a record read twice starts twice."""
+    if "tracking_index" not in df:
+        return np.ones(len(df), dtype=np.bool_)
+    index = df["tracking_index"]
+    return (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=np.bool_, copy=True)
+
+
 def first_rows(df: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Mask of one row per fulfillment: the first tracking position of each (an exploded
-    frame's ``tracking_index`` 0 or ``NA``), and the first time each ``id`` occurs (frames
-    concatenated twice, pages that overlap). Rows without an ``id`` are all kept."""
-    keep = np.ones(len(df), dtype=np.bool_)
-    if "tracking_index" in df:
-        index = df["tracking_index"]
-        keep &= (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=np.bool_)
+    """Mask of one row per fulfillment: the first tracking position of each
+    (:func:`first_positions`), and the first time each ``id`` occurs (frames concatenated
+    twice, pages that overlap). Rows without an ``id`` are all kept."""
+    keep = first_positions(df)
     if "id" in df:
         ids = df["id"]
         again = pd.Series(ids.to_numpy()[keep]).duplicated().to_numpy(dtype=np.bool_)

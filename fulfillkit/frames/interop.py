@@ -12,30 +12,16 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
-from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
 
 from fulfillkit.frames.build import to_arrow
 from fulfillkit.models import Fulfillment
+from fulfillkit.optional import require
 
-__all__ = ["MissingExtraError", "sql", "to_polars"]
-
-
-class MissingExtraError(ImportError):
-    """An optional dependency is not installed; the message names the extra to install."""
-
-
-def _require(module: str, extra: str, what: str) -> ModuleType:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingExtraError(
-            f"{what} needs {module}: pip install 'fulfillkit[{extra}]'"
-        ) from None
+__all__ = ["sql", "to_polars"]
 
 
 def _table(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any) -> pa.Table:
@@ -48,9 +34,9 @@ def to_polars(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **opti
     records (then ``options`` go to ``to_arrow``).
 
     Raises:
-        MissingExtraError: polars is not installed (``pip install 'fulfillkit[polars]'``).
+        ImportError: polars is not installed (``pip install 'fulfillkit[polars]'``).
     """
-    polars = _require("polars", "polars", "to_polars")
+    polars = require("polars", "polars", "fk.to_polars")
     return polars.from_arrow(_table(data, **options))
 
 
@@ -66,9 +52,9 @@ def sql(query: str, **tables: pa.Table | Iterable[Fulfillment | Mapping[str, Any
         [1]
 
     Raises:
-        MissingExtraError: duckdb is not installed (``pip install 'fulfillkit[duckdb]'``).
+        ImportError: duckdb is not installed (``pip install 'fulfillkit[duckdb]'``).
     """
-    duckdb = _require("duckdb", "duckdb", "sql")
+    duckdb = require("duckdb", "duckdb", "fulfillkit.frames.sql")
     connection = duckdb.connect()
     try:
         for name, data in tables.items():

@@ -49,7 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fulfillkit._errors import FulfillkitError
+from fulfillkit.errors import FulfillkitError
 from fulfillkit.frames.schema import (
     BOOLEAN,
     DERIVED_SCHEMA,
@@ -61,7 +61,7 @@ from fulfillkit.frames.schema import (
     to_pandas,
 )
 
-__all__ = ["ExportFormatError", "export", "read_frame"]
+__all__ = ["ExportFormatError", "atomic_write", "export", "read_frame"]
 
 Format = Literal["csv", "parquet"]
 
@@ -119,13 +119,13 @@ def export(df: pd.DataFrame | pa.Table, path: str | os.PathLike[str], **kwargs: 
     fmt, compression = _format_of(target)
     if isinstance(df, pa.Table):
         if fmt == "parquet":
-            return _atomic(target, lambda temp: pq.write_table(df, temp, **kwargs))
+            return atomic_write(target, lambda temp: pq.write_table(df, temp, **kwargs))
         df = to_pandas(df)
     # A named index (the report's "carrier") is data; a plain row number is not.
     kwargs.setdefault("index", any(name is not None for name in df.index.names))
     if fmt == "parquet":
         table = pa.Table.from_pandas(df, preserve_index=kwargs.pop("index"))
-        return _atomic(target, lambda temp: pq.write_table(table, temp, **kwargs))
+        return atomic_write(target, lambda temp: pq.write_table(table, temp, **kwargs))
     kwargs.setdefault("compression", compression)
     # RFC 4180 line ends; also makes the csv module quote a bare "\r" in text, which with
     # "\n" line ends it would write raw and a reader would take as a line break.
@@ -133,10 +133,10 @@ def export(df: pd.DataFrame | pa.Table, path: str | os.PathLike[str], **kwargs: 
     if kwargs["index"]:  # as columns, so that its text is neutralised too
         df, kwargs["index"] = df.reset_index(), False
     ready = _csv_ready(df)
-    return _atomic(target, lambda temp: ready.to_csv(temp, **kwargs))
+    return atomic_write(target, lambda temp: ready.to_csv(temp, **kwargs))
 
 
-def _atomic(target: Path, write: Callable[[Path], Any]) -> Path:
+def atomic_write(target: Path, write: Callable[[Path], Any]) -> Path:
     """``write`` to a hidden sibling of ``target``, then rename it over ``target``; on any
     error the sibling is removed and ``target`` is untouched."""
     # Same folder (so the rename is atomic), same umask (so the final file has the usual
@@ -157,7 +157,7 @@ def _atomic(target: Path, write: Callable[[Path], Any]) -> Path:
 def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an :func:`export`-ed CSV or Parquet file back with the frame's dtypes.
 
-    Known columns get their :data:`~fulfillkit.frame.SCHEMA` dtype and every text column
+    Known columns get their :data:`~fulfillkit.frames.SCHEMA` dtype and every text column
     is ``string[pyarrow]`` again; in a CSV, the ``'`` added against formulas is removed and
     the other columns are inferred.
 

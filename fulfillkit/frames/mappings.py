@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fulfillkit._errors import FulfillkitError
+from fulfillkit.errors import FulfillkitError
 from fulfillkit.formatting import to_json
 from fulfillkit.frames.schema import ARROW_STRING, FIELD_MAPPINGS_PREFIX, strings
 

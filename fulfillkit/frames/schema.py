@@ -113,10 +113,10 @@ columns (the source columns before them hold what Panora sent, nothing else):
   Parcel Service"`` are ``UPS``; null or unrecognised ``Unknown``, Shopify's ``Other``
   ``Other``); never ``NA``, so it can partition a Parquet data set;
 * ``carrier_detected``: the carrier the tracking number's format and check digit name
-  (:mod:`fulfillkit.tracking`), ``NA`` when none does;
+  (:mod:`fulfillkit.carriers`), ``NA`` when none does;
 * ``carrier_mismatch``: the stated carrier is a known one (not ``Unknown`` / ``Other``), a
   carrier was detected, and they differ (an IMpb number under FedEx, UPS or DHL is not a
-  mismatch: see :data:`fulfillkit.tracking.COMPATIBLE`);
+  mismatch: see :data:`fulfillkit.carriers.COMPATIBLE`);
 * ``tracking_url_derived``: for a row with a number but no URL from Panora, the tracking
   page of the stated carrier (or, when it has none, of the detected one); ``NA`` otherwise.
   ``tracking_url`` itself is never filled in.

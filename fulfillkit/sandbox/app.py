@@ -483,6 +483,13 @@ class SandboxApp:
         head: bool,
         extra: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
+        await self._start(send, response, extra)
+        await send({"type": "http.response.body", "body": b"" if head else response.body})
+
+    async def _start(
+        self, send: Send, response: _Response, extra: Sequence[tuple[bytes, bytes]]
+    ) -> None:
+        """Count the status and send the response's start (status and headers)."""
         self.stats.record_status(response.status)
         await send(
             {
@@ -491,20 +498,12 @@ class SandboxApp:
                 "headers": [*response.raw_headers(), *extra],
             }
         )
-        await send({"type": "http.response.body", "body": b"" if head else response.body})
 
     async def _send_broken(
         self, send: Send, response: _Response, extra: Headers, *, more_body: bool
     ) -> None:
         """Announce the whole body, send half of it, then abort the connection."""
-        self.stats.record_status(response.status)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [*response.raw_headers(), *extra],
-            }
-        )
+        await self._start(send, response, extra)
         part = response.body[: max(1, len(response.body) // 2)]
         try:
             await send({"type": "http.response.body", "body": part, "more_body": more_body})

@@ -603,18 +603,46 @@ class _Builder:
 
     # ---- the two tables ---------------------------------------------------------------
     def build(self) -> Dataset:
+        # The draws happen in this order (times, orders, fulfillments): the same seed gives
+        # the same records, so the steps must not be reordered.
+        created = self._created_times()
+        order_created, order_fulfilled, fulfillment_order = self._order_plan(created)
+        order_position = self._orders(order_created, order_fulfilled)
+        self.order_table = RecordTable(
+            self.order_ids,
+            [_iso_ms(ms) for ms in self.order_created],
+            self._order_body,
+            self._order_remote_data,
+        )
+        fulfillments = self._fulfillments(created, fulfillment_order, order_position)
+        fulfillment_table = RecordTable(
+            [record["id"] for record in fulfillments],
+            [record["created_at"] for record in fulfillments],
+            fulfillments,
+            self._fulfillment_remote_data(fulfillments),
+        )
+        return Dataset(self.n, self.seed, fulfillment_table, self.order_table)
+
+    def _created_times(self) -> list[int]:
+        """The fulfillments' ``created_at`` (ms), sorted; a few share a timestamp."""
         rng = self.rng
-        n = self.n
         start, span = _EPOCH_START_MS + 4 * _DAY_MS, _SPAN_MS - 4 * _DAY_MS
-        created = sorted(start + int(rng.random() * span) for _ in range(n))
-        for j in range(1, n):
+        created = sorted(start + int(rng.random() * span) for _ in range(self.n))
+        for j in range(1, self.n):
             if rng.random() < 0.04:
                 created[j] = created[j - 1]  # rows sharing a timestamp: clients must dedupe
+        return created
 
-        # Orders: each fulfillment opens a new order or splits the latest one.
+    def _order_plan(self, created: list[int]) -> tuple[list[int], list[int], list[int]]:
+        """Each order's ``created_at`` (ms) and fulfillment count, and each fulfillment's
+        order (an index; -1 = null order_id, -2 = dangling order_id).
+
+        Each fulfillment opens a new order or splits the latest one; a few orders are
+        never fulfilled (the left side of an outer join)."""
+        rng = self.rng
         order_created: list[int] = []
         order_fulfilled: list[int] = []
-        fulfillment_order: list[int] = []  # -1 = null order_id, -2 = dangling order_id
+        fulfillment_order: list[int] = []
         for ms in created:
             roll = rng.random()
             if roll < 0.02:
@@ -628,25 +656,24 @@ class _Builder:
                 order_created.append(ms - 1_200_000 - int(rng.random() * 4 * _DAY_MS))
                 order_fulfilled.append(1)
                 fulfillment_order.append(len(order_created) - 1)
-        for _ in range(max(1, n // 20)):  # never fulfilled: the left side of an outer join
+        for _ in range(max(1, self.n // 20)):
             order_created.append(_EPOCH_START_MS + int(rng.random() * _SPAN_MS))
             order_fulfilled.append(0)
-        order_position = self._orders(order_created, order_fulfilled)
-        order_ids = self.order_ids
-        self.order_table = RecordTable(
-            order_ids,
-            [_iso_ms(ms) for ms in self.order_created],
-            self._order_body,
-            self._order_remote_data,
-        )
+        return order_created, order_fulfilled, fulfillment_order
 
+    def _fulfillments(
+        self, created: list[int], fulfillment_order: list[int], order_position: list[int]
+    ) -> list[Record]:
+        """The fulfillment records (remote data aside, drawn lazily); fills
+        :attr:`fulfillment_meta` alongside."""
+        rng = self.rng
         fulfillments: list[Record] = []
         meta = self.fulfillment_meta
         sequence: dict[int, int] = {}
         shopify_id = rng.randrange(4_500_000_000_000, 4_600_000_000_000)
         uuid4, iso, tracking, mappings = _uuid4, _iso_ms, self._tracking, self._field_mappings
         random_ = rng.random
-        list_items = self.list_items
+        list_items, order_ids = self.list_items, self.order_ids
         for ms, order in zip(created, fulfillment_order, strict=True):
             shopify_id += 1_000 + int(random_() * 3_000_000)
             position = -1
@@ -679,13 +706,7 @@ class _Builder:
                     "modified_at": iso(modified),
                 }
             )
-        fulfillment_table = RecordTable(
-            [record["id"] for record in fulfillments],
-            [record["created_at"] for record in fulfillments],
-            fulfillments,
-            self._fulfillment_remote_data(fulfillments),
-        )
-        return Dataset(n, self.seed, fulfillment_table, self.order_table)
+        return fulfillments
 
     def _orders(self, created: list[int], fulfilled: list[int]) -> list[int]:
         """Lay out the orders in list order; return each order's position in it.

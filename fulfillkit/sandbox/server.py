@@ -15,9 +15,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from fulfillkit.closing import Closing
 from fulfillkit.sandbox.app import DroppedConnection, SandboxApp
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def _server(app: SandboxApp, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-class SandboxServer:
+class SandboxServer(Closing):
     """Run ``app`` on ``http://host:port`` in a background thread, as a context manager.
 
     Example:
@@ -120,17 +120,14 @@ class SandboxServer:
             self._socket.close()
         self._server = self._thread = self._socket = None
 
+    def close(self) -> None:
+        """:meth:`stop`, with its default timeout (what the end of a ``with`` block calls)."""
+        self.stop()
+
     def __enter__(self) -> Self:
+        """Start serving; :class:`~fulfillkit.closing.Closing` stops it when the block ends."""
         self.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def serve(

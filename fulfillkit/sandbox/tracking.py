@@ -17,7 +17,7 @@ Poste, Canada Post, ...)  (``RR123456785GB``)                         mod 11 (10
 DHL eCommerce             ``GM`` + 16 digits                          none
 ========================  ==========================================  =========================
 
-The check-digit rules and the ``is_valid_*`` validators live in :mod:`fulfillkit.tracking`
+The check-digit rules and the ``is_valid_*`` validators live in :mod:`fulfillkit.carriers.detect`
 (where carrier detection uses them) and are re-exported here: the sandbox makes numbers
 with the same published rules that the library checks, and the tests check both against
 the carriers' own published examples.
@@ -29,7 +29,8 @@ import random
 import string
 from collections.abc import Callable
 
-from fulfillkit.tracking import (
+# A sorted import list, so `duplicates` pairs it with carriers/__init__.py's: names, not logic.
+from fulfillkit.carriers import (
     dhl_express_check_digit,
     fedex_check_digit,
     gs1_check_digit,

@@ -589,9 +589,8 @@ def test_shipment_status_from_remote_data() -> None:
 
 
 def test_derived_columns_on_sandbox_data_agree_with_the_scalar_functions() -> None:
-    from fulfillkit.carriers import canonical_carrier
+    from fulfillkit.carriers import canonical_carrier, detect_carrier
     from fulfillkit.sandbox import make_dataset
-    from fulfillkit.tracking import detect_carrier
 
     records = json.loads(json.dumps(make_dataset(400, seed=3).fulfillments))
     df = to_frame(records)

@@ -18,7 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fulfillkit.carriers import canonical_carrier
+from fulfillkit.carriers import (
+    TRACKING_URL_TEMPLATES,
+    canonical_carrier,
+    detect_carrier,
+    tracking_url,
+)
 from fulfillkit.frames import (
     DERIVED_SCHEMA,
     SCHEMA,
@@ -27,7 +32,6 @@ from fulfillkit.frames import (
     to_frame,
 )
 from fulfillkit.models import Fulfillment
-from fulfillkit.tracking import TRACKING_URL_TEMPLATES, detect_carrier, tracking_url
 
 text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8)
 number = st.one_of(

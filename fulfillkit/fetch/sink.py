@@ -1,0 +1,381 @@
+"""Stream fulfillments to a Parquet *dataset* as they arrive: bounded memory, crash-safe.
+
+:class:`ParquetSink` is what ``get_many(ids, sink="out.parquet")`` writes through: each
+fetched record is handed to :meth:`ParquetSink.write`, at most ``row_group_size`` records
+are buffered, and each full buffer becomes one **part file** of the dataset folder
+``out.parquet/`` (``part-00000-<random>.parquet``, ``part-00001-...``). A part is written
+to a hidden temporary file in that folder, fsynced, then renamed into place (an atomic
+commit) and the folder fsynced: a SIGKILL at any moment leaves every committed part
+readable (``pyarrow.parquet.read_table("out.parquet")``, ``pd.read_parquet``,
+:func:`fulfillkit.read_frame`) and at most one hidden temporary file, which the next run
+removes. Readers ignore hidden files.
+
+With ``checkpoint=`` as well, the checkpoint records a part's ids only once the part is
+committed, and a rerun of the same call resumes: ids in the checkpoint or in committed
+parts are not fetched again, new parts are added, and the folder ends as one complete
+dataset. Without a checkpoint, a folder that already holds parts is refused before any
+request (nothing is overwritten). An unusable path (a file where the folder should be, a
+missing or read-only parent) fails before the first request with :class:`SinkError`.
+
+**The schema.** A dataset has one schema, but ``to_frame``'s ``field_mappings.<key>``
+columns are discovered from the data. The sink keeps the base columns typed and writes the
+field mappings as one JSON text column, ``field_mappings`` (``NA`` when null), so the
+schema is known before the first record; :func:`expand_field_mappings` turns it into
+``to_frame``'s flattened columns once the whole dataset is read. Each part's table is built
+by one function, :func:`part_table`, from ``to_frame``'s own rows.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from fulfillkit.models import Fulfillment
+    >>> from fulfillkit.frames import read_frame
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "out.parquet"
+    ...     with ParquetSink(path, row_group_size=2) as sink:
+    ...         for i in range(5):
+    ...             sink.write(f"f{i}", Fulfillment(id=f"f{i}", field_mappings={"n": i}))
+    ...     df = read_frame(path)
+    ...     (sink.written, sink.parts, len(df), df["field_mappings"][4])
+    (5, 3, 5, '{"n":4}')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Self
+
+from fulfillkit.errors import SinkError
+from fulfillkit.formatting import to_json
+from fulfillkit.models import Fulfillment
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = [
+    "DEFAULT_ROW_GROUP_SIZE",
+    "FIELD_MAPPINGS_COLUMN",
+    "ParquetSink",
+    "expand_field_mappings",
+    "part_table",
+]
+
+DEFAULT_ROW_GROUP_SIZE: Final = 10_000
+"""Records buffered before a part is committed (rows may be more: one per tracking
+position)."""
+FIELD_MAPPINGS_COLUMN: Final = "field_mappings"
+"""The sink's JSON text column holding each record's ``field_mappings`` object."""
+
+_PART_GLOB: Final = "part-*.parquet"
+_TEMP_GLOB: Final = ".part-*.parquet.tmp"
+
+
+class ParquetSink:
+    """Write fulfillments to the dataset folder ``path``, ``row_group_size`` records a part.
+
+    Args:
+        path: the dataset folder (e.g. ``out.parquet``); its parent must exist.
+        remote_data: add the ``remote_data`` JSON text column (as ``to_frame`` does).
+        row_group_size: records buffered before a part is committed; this bounds the
+            memory the sink holds and what a crash can lose (only the uncommitted buffer).
+        compression: Parquet codec (pyarrow's names).
+
+    Use it as a context manager: a clean exit commits what is buffered, an exception drops
+    only the buffer (committed parts stay). Not thread-safe: the batch engine calls
+    :meth:`write` on its event loop.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        remote_data: bool = False,
+        row_group_size: int = DEFAULT_ROW_GROUP_SIZE,
+        compression: str = "snappy",
+    ) -> None:
+        if not isinstance(row_group_size, int) or row_group_size < 1:
+            raise ValueError(f"row_group_size must be an int >= 1, got {row_group_size!r}")
+        self.path = Path(path)
+        self.remote_data = remote_data
+        self.row_group_size = row_group_size
+        self.compression = compression
+        self.written = 0
+        """Records committed to parts by this sink."""
+        self.rows = 0
+        """Rows committed so far (one per tracking position, as in ``to_frame``)."""
+        self.parts = 0
+        """Parts committed by this sink."""
+        self.on_commit: Callable[[list[tuple[str, Fulfillment]]], None] | None = None
+        """Called with ``(requested id, record)`` pairs after each part is committed (the
+        checkpoint, so that it never lists a record that is not in a part)."""
+        self._buffer: list[tuple[str, Fulfillment]] = []
+        self._opened = False
+        self._closed = False
+        self._next_index = 0
+        self._temp: Path | None = None
+        self._schema: Any = None
+        self._columns: list[str] = []
+
+    @property
+    def row_groups(self) -> int:
+        """Parts committed so far (each part is one row group)."""
+        return self.parts
+
+    @property
+    def buffered(self) -> int:
+        """Records waiting for the next part."""
+        return len(self._buffer)
+
+    @property
+    def closed(self) -> bool:
+        """True once closed or aborted."""
+        return self._closed
+
+    def open(self, *, resume: bool = False) -> list[str]:
+        """Check the folder can be written (creating it) and clean up after a killed run;
+        return the ids already in committed parts (``resume=True``). Raises
+        :class:`SinkError` before anything is fetched; called by the first :meth:`write`
+        when not called before."""
+        if self._opened:
+            return []
+        if self.path.exists() and not self.path.is_dir():
+            raise SinkError(
+                f"sink {self.path} is a file; a sink is a Parquet dataset folder: pass a new "
+                "path (or remove the file)"
+            )
+        if not self.path.parent.is_dir():
+            raise SinkError(f"sink folder's parent {self.path.parent} does not exist")
+        try:
+            self.path.mkdir(exist_ok=True)
+            probe = self.path / f".probe-{secrets.token_hex(4)}.tmp"
+            probe.write_bytes(b"")
+            probe.unlink()
+            for orphan in self.path.glob(_TEMP_GLOB):  # left by a killed run
+                orphan.unlink()
+        except OSError as exc:
+            raise SinkError(f"sink {self.path} is not writable: {exc}") from exc
+        existing = sorted(self.path.glob(_PART_GLOB))
+        if existing and not resume:
+            raise SinkError(
+                f"sink {self.path} already holds {len(existing)} part file(s); pass the same "
+                "checkpoint= to resume that run, or use a new path"
+            )
+        self._schema, self._columns = _sink_schema(self.remote_data)
+        self._next_index = len(existing)
+        self._opened = True
+        return _ids_in(existing)
+
+    def write(self, record_id: str, record: Fulfillment) -> None:
+        """Add one record; a full buffer is committed as a part."""
+        if self._closed:
+            raise ValueError("write to a closed ParquetSink")
+        if not self._opened:
+            self.open()
+        self._buffer.append((record_id, record))
+        if len(self._buffer) >= self.row_group_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the buffered records as one part (nothing when the buffer is empty)."""
+        if self._buffer:
+            items, self._buffer = self._buffer, []
+            self._commit(items)
+
+    def _commit(self, items: list[tuple[str, Fulfillment]]) -> None:
+        import pyarrow.parquet as pq
+
+        table = part_table([r for _, r in items], self._schema, self._columns, self.remote_data)
+        name = f"part-{self._next_index:05d}-{secrets.token_hex(4)}.parquet"
+        self._temp = self.path / f".{name}.tmp"
+        try:
+            pq.write_table(table, self._temp, compression=self.compression)
+            with self._temp.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(self._temp, self.path / name)
+            self._temp = None
+            _fsync_dir(self.path)
+        except OSError as exc:
+            self._drop_temp()
+            raise SinkError(f"could not write a part of sink {self.path}: {exc}") from exc
+        self._next_index += 1
+        self.parts += 1
+        self.written += len(items)
+        self.rows += table.num_rows
+        if self.on_commit is not None:
+            self.on_commit(items)
+
+    def close(self) -> Path:
+        """Commit what is buffered (an empty dataset gets one empty part, so it reads
+        back with its columns) and return ``path``. Idempotent."""
+        if self._closed:
+            return self.path
+        if not self._opened:
+            self.open()
+        try:
+            self.flush()
+            if not any(self.path.glob(_PART_GLOB)):
+                self._commit([])
+        except BaseException:
+            self.abort()
+            raise
+        self._closed = True
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the buffer and any part being written; committed parts stay."""
+        self._closed = True
+        self._buffer = []
+        self._drop_temp()
+
+    def _drop_temp(self) -> None:
+        if self._temp is not None:
+            with contextlib.suppress(OSError):
+                self._temp.unlink()
+            self._temp = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"buffered={self.buffered}"
+        return f"ParquetSink({str(self.path)!r}, written={self.written}, {state})"
+
+
+def part_table(
+    records: list[Fulfillment], schema: pa.Schema, columns: list[str], remote_data: bool
+) -> pa.Table:
+    """One part's Arrow table: ``to_frame``'s rows and dtypes, field mappings as JSON text.
+
+    The one place the sink calls the frames builder.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from fulfillkit.frames import to_frame
+
+    rows: list[dict[str, Any]] = []
+    mappings: list[str | None] = []
+    counts: list[int] = []
+    for record in records:
+        row = dict(record.__dict__)  # the fields, without validation or a model copy
+        if record.model_extra:
+            row.update((k, v) for k, v in record.model_extra.items() if k not in row)
+        value = row.get("field_mappings")
+        mappings.append(None if value is None else to_json(value))
+        row["field_mappings"] = None  # kept as JSON text, not as flattened columns
+        counts.append(_row_count(row))
+        rows.append(row)
+    df = to_frame(rows, remote_data=remote_data)
+    repeat = np.asarray(counts, dtype=np.intp)
+    column = pa.array(np.repeat(np.asarray(mappings, dtype=object), repeat), pa.string())
+    arrays = [
+        column
+        if name == FIELD_MAPPINGS_COLUMN
+        else pa.Array.from_pandas(df[name], type=schema.field(name).type)
+        for name in columns
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _ids_in(parts: list[Path]) -> list[str]:
+    """The record ids in committed part files (a resumed run does not fetch them again)."""
+    if not parts:
+        return []
+    import pyarrow.parquet as pq
+
+    ids: dict[str, None] = {}
+    for part in parts:
+        column = pq.read_table(part, columns=["id"]).column("id")
+        ids.update(dict.fromkeys(v for v in column.to_pylist() if v is not None))
+    return list(ids)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the OS allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _row_count(row: Mapping[str, Any]) -> int:
+    """Rows ``to_frame`` gives a record: one per tracking position, at least one."""
+    counts = [1]
+    for key in ("tracking_numbers", "tracking_urls"):
+        value = row.get(key)
+        if value:
+            counts.append(len(value) if isinstance(value, list | tuple) else 1)
+    return max(counts)
+
+
+def _sink_schema(remote_data: bool) -> tuple[pa.Schema, list[str]]:
+    """The file's schema: ``to_frame``'s base columns, ``field_mappings``, ``remote_data``.
+
+    Built from an empty ``to_frame`` (so it follows the frame's columns and dtypes) with
+    pandas metadata, so that ``pd.read_parquet`` restores ``Int64`` and ``string``.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    from fulfillkit.frames import REMOTE_DATA_COLUMN, STRING, to_frame
+
+    empty = to_frame([], remote_data=remote_data)
+    columns = {name: empty[name] for name in empty.columns if name != REMOTE_DATA_COLUMN}
+    columns[FIELD_MAPPINGS_COLUMN] = pd.Series([], dtype=STRING)
+    if remote_data:
+        columns[REMOTE_DATA_COLUMN] = pd.Series([], dtype=STRING)
+    frame = pd.DataFrame(columns)
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    return schema, list(frame.columns)
+
+
+def expand_field_mappings(df: pd.DataFrame, *, sep: str = ".") -> pd.DataFrame:
+    """Replace a sink file's ``field_mappings`` JSON column by ``to_frame``'s flattened
+    ``field_mappings.<key>`` columns (narrowest dtype per column, same collision check).
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"id": ["a", "b"], "field_mappings": ['{"n": 1}', None]})
+        >>> out = expand_field_mappings(df)
+        >>> list(out.columns), str(out["field_mappings.n"].dtype)
+        (['id', 'field_mappings.n'], 'Int64')
+    """
+    from fulfillkit.frames import FIELD_MAPPINGS_PREFIX, to_frame
+
+    if FIELD_MAPPINGS_COLUMN not in df.columns:
+        return df
+    texts = df[FIELD_MAPPINGS_COLUMN].tolist()
+    ids = df["id"].tolist() if "id" in df.columns else [None] * len(df)
+    records = [
+        {"id": i, "field_mappings": None if not isinstance(t, str) else json.loads(t)}
+        for i, t in zip(ids, texts, strict=True)
+    ]
+    flat = to_frame(records, sep=sep)
+    prefix = FIELD_MAPPINGS_PREFIX + sep
+    mapped = flat[[c for c in flat.columns if c.startswith(prefix)]].set_axis(df.index)
+    import pandas as pd
+
+    rest = df.drop(columns=[FIELD_MAPPINGS_COLUMN])
+    return pd.concat([rest, mapped], axis=1)

@@ -1,0 +1,115 @@
+"""Rich and plain-text displays for Jupyter: the carrier report, and a batch's summary.
+
+Pure functions that return strings. A record shows itself (its ``_repr_html_`` is
+:func:`fulfillkit.models.fulfillment_html`, a batch's is in
+:mod:`fulfillkit.fetch.results`: both sit below this layer). Values are written with
+:mod:`fulfillkit.formatting`, so every value that came from the API (ids, carriers,
+error messages) is escaped, quotes included, before it reaches HTML.
+
+The carrier report stays a plain DataFrame. pandas' own ``DataFrame._repr_html_`` escapes
+cell values, the index and column labels (``<``, ``>`` and ``&``; quotes need no escaping
+in element text), so ``fk.carrier_report(df)`` on the last line of a cell is safe as it
+is. :func:`report_html` (or :func:`display_report`) gives a friendlier view: shares in
+percent and dates to the minute.
+
+Example:
+    >>> from fulfillkit.frames import to_frame
+    >>> from fulfillkit.reports import carrier_report
+    >>> report = carrier_report(to_frame([{"id": "a", "carrier": "ups", "tracking_numbers": [1]}]))
+    >>> "<th>UPS</th>" in report_html(report), "100.0%" in report_html(report)
+    (True, True)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fulfillkit.formatting import (
+    CARD_STYLE,
+    count,
+    escape,
+    minute,
+    percent,
+    short,
+)
+from fulfillkit.notebook.html import muted
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "ReportView",
+    "display_report",
+    "report_html",
+]
+
+
+# --- the carrier report ------------------------------------------------------------------
+
+
+def report_html(report: pd.DataFrame) -> str:
+    """A :func:`~fulfillkit.carrier_report` as an HTML table: shares in %, dates to the
+    minute, carrier names escaped.
+
+    Example:
+        >>> from fulfillkit.frames import to_frame
+        >>> from fulfillkit.reports import carrier_report
+        >>> r = carrier_report(to_frame([{"id": "a", "carrier": "UPS", "tracking_numbers": ["1"]}]))
+        >>> "100.0%" in report_html(r)
+        True
+    """
+    import pandas as pd
+
+    header = (
+        "<tr><th>carrier</th><th>fulfillments</th><th>tracking numbers</th>"
+        "<th>with tracking</th><th>with URL</th><th>first created</th><th>last created</th></tr>"
+    )
+    body = []
+    for carrier, row in report.iterrows():
+        cells = [
+            f"<th>{escape(short(carrier))}</th>",
+            f"<td class='fk-num'>{count(row['fulfillments'])}</td>",
+            f"<td class='fk-num'>{count(row['tracking_number_count'])}</td>",
+            f"<td class='fk-num'>{percent(row['share_with_tracking'])}</td>",
+            f"<td class='fk-num'>{percent(row['share_with_url'])}</td>",
+            f"<td>{escape(minute(row['first_created_at']))}</td>",
+            f"<td>{escape(minute(row['last_created_at']))}</td>",
+        ]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    total = int(pd.to_numeric(report["fulfillments"]).sum()) if len(report) else 0
+    return (
+        f"<div class='fk-card'>{CARD_STYLE}<b>Carrier report</b> "
+        f"{muted(f'({total:,} fulfillments, {len(report)} carriers)')}"
+        f"<table>{header}{''.join(body)}</table></div>"
+    )
+
+
+class ReportView:
+    """A carrier report that shows as :func:`report_html` in Jupyter and as
+    :func:`~fulfillkit.reports.format_carrier_report` text elsewhere. ``.report`` is the
+    DataFrame itself.
+
+    Example:
+        >>> from fulfillkit.frames import to_frame
+        >>> from fulfillkit.reports import carrier_report
+        >>> view = display_report(carrier_report(to_frame([{"id": "a", "carrier": "DHL"}])))
+        >>> view.report.index.tolist()
+        ['DHL']
+    """
+
+    def __init__(self, report: pd.DataFrame) -> None:
+        self.report = report
+
+    def _repr_html_(self) -> str:
+        return report_html(self.report)
+
+    def __repr__(self) -> str:
+        from fulfillkit.reports import format_carrier_report
+
+        return format_carrier_report(self.report)
+
+
+def display_report(report: pd.DataFrame) -> ReportView:
+    """Wrap a carrier report for a friendlier display (``fk.display_report(report)`` on the
+    last line of a cell). The report itself stays a DataFrame: see :class:`ReportView`."""
+    return ReportView(report)

@@ -1,0 +1,46 @@
+"""Reports on fulfillment frames: the carrier report, the charts, the data audit and the
+self-contained HTML report.
+
+* :mod:`.carriers`: :func:`carrier_report` and its plain-text form;
+* :mod:`.charts`: matplotlib figures (:func:`plot_carriers`, :func:`plot_timeline`);
+* :mod:`.auditing`: :func:`audit` (one row per data-quality finding) and :func:`audit_summary`;
+* :mod:`.html`: :func:`report_html`, one offline HTML file with all of the above.
+
+Every carrier-grouped view takes ``carrier="stated" | "detected" | "effective"``
+(:data:`CARRIER_CHOICES`) and says which it used.
+"""
+
+from __future__ import annotations
+
+from fulfillkit.reports.auditing import RULES, AuditRule, audit, audit_summary
+from fulfillkit.reports.carriers import (
+    CARRIER_CHOICES,
+    REPORT_SCHEMA,
+    STATUS_REPORT_SCHEMA,
+    CarrierChoice,
+    carrier_labels,
+    carrier_report,
+    format_carrier_report,
+    fulfillment_labels,
+)
+from fulfillkit.reports.charts import figure_png, plot_carriers, plot_timeline
+from fulfillkit.reports.html import report_html
+
+__all__ = [
+    "CARRIER_CHOICES",
+    "REPORT_SCHEMA",
+    "RULES",
+    "STATUS_REPORT_SCHEMA",
+    "AuditRule",
+    "CarrierChoice",
+    "audit",
+    "audit_summary",
+    "carrier_labels",
+    "carrier_report",
+    "figure_png",
+    "format_carrier_report",
+    "fulfillment_labels",
+    "plot_carriers",
+    "plot_timeline",
+    "report_html",
+]

@@ -1,0 +1,361 @@
+"""The explorer widget, driven from Python as a person would drive it: buttons clicked,
+values set, then what it shows and writes is checked."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+import fulfillkit as fk
+from fulfillkit.frames import read_frame
+from fulfillkit.notebook.widgets import PAGE_SIZE, Explorer, explorer, ids_from_file, parse_ids
+from fulfillkit.reports.carriers import fulfillment_labels
+from fulfillkit.sandbox import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, SandboxApp, make_dataset
+
+MISSING = "00000000-0000-4000-8000-00000000beef"
+
+
+@pytest.fixture
+def client() -> Iterator[fk.Client]:
+    with fk.Client.sandbox(n=130, seed=11) as c:
+        yield c
+
+
+@pytest.fixture
+def ex(client: fk.Client, tmp_path: Path) -> Iterator[Explorer]:
+    widget = explorer(client, export_dir=tmp_path / "exports")
+    yield widget
+    widget.close()
+
+
+def fetch(ex: Explorer, ids: list[str], *, remote_data: bool = False) -> None:
+    ex.ids_text.value = "\n".join(ids)
+    ex.remote_data.value = remote_data
+    ex.fetch_button.click()
+    ex.wait(30)
+
+
+def table_rows(markup: str) -> int:
+    body = markup.split("<tbody>", 1)[1]
+    return body.count("<tr")
+
+
+def test_fetch_fills_table_errors_report_and_chart(ex: Explorer, client: fk.Client) -> None:
+    ids = [*client.sandbox_ids, MISSING, "not-a-uuid"]
+    fetch(ex, ids)
+    assert ex.batch is not None and ex.frame is not None
+    assert len(ex.batch.fulfillments) == 130 and len(ex.batch.errors) == 2
+    # progress: all done, errors counted, the bar says "not all well"
+    assert ex.progress.value == ex.progress.max == 132
+    assert ex.progress.bar_style == "warning"
+    assert "130 fetched" in ex.progress_label.value and "2 failed" in ex.progress_label.value
+    # the table: the first page only, escaped HTML from the frame
+    assert len(ex.frame) > PAGE_SIZE
+    assert table_rows(ex.table.value) == PAGE_SIZE
+    assert client.sandbox_ids[0] in ex.table.value
+    assert f"rows 1–{PAGE_SIZE} of {len(ex.frame):,}" in ex.page_label.value
+    assert ex.prev_button.disabled and not ex.next_button.disabled
+    # the errors: both ids, with their kind
+    assert MISSING in ex.errors_table.value and "not-a-uuid" in ex.errors_table.value
+    assert "not_found: 2" in ex.errors_table.value
+    assert table_rows(ex.errors_table.value) == 2
+    # the report and the chart
+    assert "Carrier report" in ex.report.value and "(130 fulfillments" in ex.report.value
+    assert bytes(ex.chart.value).startswith(b"\x89PNG")
+    assert ex.tabs.titles[:2] == ("Fulfillments (130)", "Errors (2)")
+    assert not ex.fetch_button.disabled and ex.stop_button.disabled
+    assert not ex.csv_button.disabled and not ex.parquet_button.disabled
+
+
+def test_paging(ex: Explorer, client: fk.Client) -> None:
+    fetch(ex, client.sandbox_ids)
+    assert ex.frame is not None
+    n = len(ex.frame)
+    pages = -(-n // PAGE_SIZE)
+    first = ex.table.value
+    ex.next_button.click()
+    assert ex.page == 1 and ex.table.value != first
+    assert not ex.prev_button.disabled
+    assert str(ex.frame["id"].iloc[PAGE_SIZE]) in ex.table.value
+    for _ in range(pages + 3):  # past the end stays on the last page
+        ex.next_button.click()
+    assert ex.page == pages - 1 and ex.next_button.disabled
+    assert table_rows(ex.table.value) == n - (pages - 1) * PAGE_SIZE
+    assert f"of {n:,} (page {pages} of {pages})" in ex.page_label.value
+    ex.prev_button.click()
+    assert ex.page == pages - 2
+
+
+def test_all_columns(ex: Explorer, client: fk.Client) -> None:
+    fetch(ex, client.sandbox_ids[:20])
+    assert "field_mappings." not in ex.table.value
+    ex.all_columns.value = True
+    assert "field_mappings." in ex.table.value and "<th>items</th>" in ex.table.value
+
+
+def test_carrier_filter(ex: Explorer, client: fk.Client) -> None:
+    fetch(ex, client.sandbox_ids)
+    assert ex.frame is not None
+    options = dict(ex.carrier_filter.options)
+    assert any(label.startswith("All carriers (130)") for label in options)
+    assert "UPS" in options.values()
+    ups_label = next(label for label, value in ex.carrier_filter.options if value == "UPS")
+    ex.next_button.click()
+    ex.carrier_filter.value = "UPS"
+    assert ex.selection is not None and len(ex.selection) > 0
+    assert set(fulfillment_labels(ex.selection)) == {"UPS"}  # effective carrier, whole
+    assert ex.page == 0  # a new filter starts at the first page
+    count = ex.selection["id"].nunique()
+    assert ups_label == f"UPS ({count})"
+    assert count == fk.carrier_report(ex.frame).loc["UPS", "fulfillments"]
+    assert table_rows(ex.table.value) == min(PAGE_SIZE, len(ex.selection))
+    ex.carrier_filter.value = "__all__"
+    assert ex.selection is ex.frame
+
+
+def test_export_csv_and_parquet_of_the_selection(
+    ex: Explorer, client: fk.Client, tmp_path: Path
+) -> None:
+    fetch(ex, client.sandbox_ids)
+    ex.carrier_filter.value = "FedEx"
+    assert ex.selection is not None
+    selection = ex.selection.reset_index(drop=True)
+    ex.csv_button.click()
+    csv_path = ex.last_export
+    assert csv_path is not None and csv_path.suffix == ".csv"
+    assert csv_path.parent == (tmp_path / "exports").resolve()
+    assert "fedex" in csv_path.name
+    assert str(csv_path) in ex.export_label.value
+    assert f"Wrote {len(selection):,} rows" in ex.export_label.value
+    back = read_frame(csv_path)
+    assert back["id"].tolist() == selection["id"].tolist()
+
+    ex.parquet_button.click()
+    parquet_path = ex.last_export
+    assert parquet_path is not None and parquet_path.suffix == ".parquet"
+    assert parquet_path != csv_path and parquet_path.exists()
+    back = read_frame(parquet_path)
+    assert back.equals(selection.reset_index(drop=True))
+    ex.csv_button.click()  # a second export in the same second gets its own name
+    assert ex.last_export != csv_path and csv_path.exists()
+
+
+def test_export_before_fetch_says_so(ex: Explorer) -> None:
+    ex.csv_button.click()
+    assert "fetch first" in ex.export_label.value
+    assert ex.last_export is None
+
+
+def test_export_failure_is_shown_in_the_widget_not_lost(
+    ex: Explorer, client: fk.Client, tmp_path: Path
+) -> None:
+    fetch(ex, client.sandbox_ids[:5])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    ex.export_dir.value = str(blocker / "sub")
+    ex.csv_button.click()  # must not raise out of the callback
+    assert "fk-bad" in ex.progress_label.value
+    assert "Log tab" in ex.progress_label.value
+    log = "".join(o.get("text", "") for o in ex.output.outputs)
+    assert "Traceback" in log and ("FileExistsError" in log or "NotADirectoryError" in log)
+
+
+def test_fetch_does_not_block_and_stop_keeps_what_was_fetched(tmp_path: Path) -> None:
+    with fk.Client.sandbox(n=300, latency=0.05, max_concurrency=4) as slow:
+        widget = explorer(slow, export_dir=tmp_path)
+        try:
+            widget.ids_text.value = "\n".join(slow.sandbox_ids)
+            started = time.monotonic()
+            widget.fetch_button.click()
+            assert time.monotonic() - started < 0.5  # the click returns at once
+            assert widget.running and widget.fetch_button.disabled
+            assert not widget.stop_button.disabled
+            widget.fetch_button.click()  # a second click while running is ignored
+            deadline = time.monotonic() + 30
+            while widget.progress.value == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)  # stop once the engine has fetched something
+            widget.stop_button.click()
+            widget.wait(30)
+            assert widget.batch is not None
+            assert 0 < len(widget.batch.pending) < 300
+            assert len(widget.batch.fulfillments) + len(widget.batch.pending) == 300
+            assert "not fetched (stopped)" in widget.progress_label.value
+        finally:
+            widget.close()
+
+
+def test_progress_moves_during_a_fetch(tmp_path: Path) -> None:
+    with fk.Client.sandbox(n=200, latency=0.02, max_concurrency=4) as slow:
+        widget = explorer(slow, export_dir=tmp_path)
+        try:
+            widget.ids_text.value = "\n".join(slow.sandbox_ids)
+            seen: set[int] = set()
+            widget.progress.observe(lambda c: seen.add(c["new"]), names="value")
+            widget.fetch_button.click()
+            widget.wait(30)
+            assert len({v for v in seen if 0 < v < 200}) >= 3  # several steps on the way
+            assert widget.progress.value == 200
+            assert "0 failed" in widget.progress_label.value
+            assert widget.progress.bar_style == "success"
+        finally:
+            widget.close()
+
+
+def test_remote_data(ex: Explorer, client: fk.Client) -> None:
+    fetch(ex, client.sandbox_ids[:10], remote_data=True)
+    assert ex.frame is not None and "remote_data" in ex.frame.columns
+    fetch(ex, client.sandbox_ids[:10], remote_data=False)
+    assert ex.frame is not None and "remote_data" not in ex.frame.columns
+
+
+def test_no_ids(ex: Explorer) -> None:
+    ex.ids_text.value = "  \n# only a comment\n"
+    ex.fetch_button.click()
+    assert not ex.running and ex.batch is None
+    assert "Paste or upload some ids first" in ex.progress_label.value
+
+
+def test_authentication_failure_is_shown() -> None:
+    app = SandboxApp(make_dataset(20))
+    client = fk.Client(
+        "wrong-key",
+        connection_token=SANDBOX_CONNECTION_TOKEN,
+        base_url="http://sandbox.localhost",
+        transport=httpx.ASGITransport(app=app),
+    )
+    widget = explorer(client)
+    try:
+        assert "embedded sandbox" not in widget.title.value
+        fetch(widget, list(app.dataset.fulfillment_ids))
+        assert widget.progress.bar_style == "danger"
+        assert "AuthenticationError" in widget.progress_label.value
+        assert "wrong-key" not in widget.progress_label.value
+        log = "".join(o.get("text", "") for o in widget.output.outputs)
+        assert "AuthenticationError" in log
+        assert not widget.fetch_button.disabled  # ready to try again
+    finally:
+        widget.close()
+        client.close()
+
+
+def test_upload_fills_the_ids(ex: Explorer) -> None:
+    content = b"order,id\r\no1,abc\r\no2,def\r\no3,abc\r\n"
+    ex.upload.value = (
+        {
+            "name": "ids.csv",
+            "type": "text/csv",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime.now(UTC),
+        },
+    )
+    assert ex.ids_text.value == "abc\ndef"
+    assert "Loaded 2 ids from ids.csv" in ex.progress_label.value
+    assert "2 distinct ids" in ex.ids_count.value
+
+
+def test_parse_ids_and_files() -> None:
+    assert parse_ids("a\nb, c;d  e\n\n# x y\n'f'\na") == ["a", "b", "c", "d", "e", "f"]
+    assert ids_from_file("x.txt", b"\xef\xbb\xbfa\nb\n") == ["a", "b"]
+    assert ids_from_file("x.csv", b"a\nb\n") == ["a", "b"]  # no id column: the first
+    assert ids_from_file("x.csv", b"") == []
+
+
+def test_without_a_client_it_offers_the_sandbox() -> None:
+    widget = explorer()
+    try:
+        assert widget.client is not None and widget.client.sandbox_ids
+        assert "sandbox" in widget.title.value
+        assert widget.sandbox_button.layout.display != "none"
+        ids = parse_ids(widget.ids_text.value)
+        assert len(ids) == len(widget.client.sandbox_ids) + 2
+        widget.ids_text.value = ""
+        widget.sandbox_button.click()
+        assert parse_ids(widget.ids_text.value) == ids
+        client = widget.client
+    finally:
+        widget.close()
+    assert widget.client is None
+    with pytest.raises(RuntimeError, match="closed"):
+        client.get_many(["x"], progress=False)
+
+
+def test_given_client_is_not_closed(ex: Explorer, client: fk.Client) -> None:
+    assert ex.sandbox_button.layout.display == "none"
+    ex.close()
+    assert len(client.get_many(client.sandbox_ids[:2], progress=False)) == 2
+
+
+# --- hostile data: every API value reaches HTML escaped --------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def hostile_transport() -> httpx.MockTransport:
+    """A stand-in server whose records and error messages carry markup."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        record_id = urllib.parse.unquote(
+            request.url.raw_path.decode().split("?")[0].rsplit("/")[-1]
+        )
+        if record_id.startswith("bad"):
+            body = {"message": f"Fulfillment with ID {record_id} not found. {SCRIPT}"}
+            return httpx.Response(404, json=body)
+        record = {
+            "id": record_id,
+            "carrier": f"<img src=x onerror=alert(1)> {record_id}",
+            "order_id": "o&amp;1",
+            "tracking_numbers": ["<b>1Z</b>"],
+            "tracking_urls": ["javascript:alert(1)"],
+            "field_mappings": {"<k>": "\"'><script>x</script>"},
+            "created_at": "2024-01-01T00:00:00Z",
+        }
+        return httpx.Response(200, content=json.dumps(record).encode())
+
+    return httpx.MockTransport(handler)
+
+
+def test_hostile_values_are_escaped_everywhere(tmp_path: Path) -> None:
+    client = fk.Client(
+        SANDBOX_API_KEY,
+        connection_token=SANDBOX_CONNECTION_TOKEN,
+        base_url="http://hostile.localhost",
+        transport=hostile_transport(),
+        retry_policy=fk.RetryPolicy(base_delay=0.001, max_delay=0.01),
+    )
+    widget = explorer(client, export_dir=tmp_path)
+    try:
+        fetch(widget, [SCRIPT, "<i>x</i>", "bad<script>"])
+        assert widget.batch is not None
+        assert len(widget.batch.fulfillments) == 2 and len(widget.batch.errors) == 1
+        widget.all_columns.value = True
+        shown = widget.table.value + widget.errors_table.value + widget.report.value
+        for raw in ("<script", "<img", "<b>1Z", "<i>x", "<k>", "o&amp;1</td>"):
+            assert raw not in shown, raw
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in widget.table.value
+        assert "&lt;img src=x onerror=alert(1)&gt;" in widget.table.value
+        assert "o&amp;amp;1" in widget.table.value
+        assert "bad&lt;script&gt;" in widget.errors_table.value
+        assert not re.search(r"<a\s", widget.table.value)  # no link from API text
+    finally:
+        widget.close()
+        client.close()
+
+
+def test_importing_fulfillkit_does_not_import_ipywidgets() -> None:
+    code = "import sys, fulfillkit\nassert 'ipywidgets' not in sys.modules\n"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_exported_as_fk_explorer() -> None:
+    assert fk.explorer is explorer
