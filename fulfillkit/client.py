@@ -7,7 +7,9 @@ worker thread (:class:`~fulfillkit.fetch.loopthread.LoopThread`), so it works un
 a Jupyter cell, where a loop is already running.
 
 A :class:`Client` dropped without :meth:`Client.close` is cleaned up when garbage-collected
-(``weakref.finalize``: its thread, loop and sockets are released; no thread is started).
+(``weakref.finalize``: its thread, loop and sockets are released; no thread is started); an
+:class:`AsyncClient` dropped without :meth:`AsyncClient.aclose` has its sockets closed
+synchronously the same way (no loop or thread started, nothing awaited).
 
 Example:
     >>> import fulfillkit as fk
@@ -181,6 +183,8 @@ class AsyncClient(_Face):
         }
         self._core = _core(api_key, connection_token, transport, settings)
         self.sandbox_ids = []
+        # Dropped without aclose(): its sockets are closed synchronously (no thread, no loop).
+        self._finalizer = weakref.finalize(self, self._core.requester.close_now)
 
     @classmethod
     def sandbox(
@@ -336,7 +340,12 @@ class AsyncClient(_Face):
         return to_frame(records, remote_data=remote_data)
 
     async def aclose(self) -> None:
-        """Close the connection pool; later calls raise :class:`~fulfillkit.ClientClosedError`."""
+        """Close the connection pool; later calls raise :class:`~fulfillkit.ClientClosedError`.
+
+        A client dropped without it is cleaned up when garbage-collected: its sockets are
+        closed (``weakref.finalize``), also at interpreter exit, without a warning.
+        """
+        self._finalizer.detach()
         await self._core.requester.aclose()
 
     async def __aenter__(self) -> Self:

@@ -272,6 +272,7 @@ class LanePool(httpx.AsyncBaseTransport):
         self._lanes: list[httpx.AsyncHTTPTransport] = []
         self._idle: list[httpx.AsyncHTTPTransport] = []
         self._waiters: deque[asyncio.Future[httpx.AsyncHTTPTransport]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the lanes live on
 
     @property
     def open_lanes(self) -> int:
@@ -284,6 +285,7 @@ class LanePool(httpx.AsyncBaseTransport):
         if len(self._lanes) < self.size:
             if self._ssl is None:  # one context for every lane: loading CAs costs ~20 ms
                 self._ssl = httpx.create_ssl_context(trust_env=self._trust_env)
+            self._loop = asyncio.get_running_loop()
             lane = httpx.AsyncHTTPTransport(
                 verify=self._ssl, limits=self._limits, trust_env=self._trust_env
             )
@@ -332,6 +334,30 @@ class LanePool(httpx.AsyncBaseTransport):
         for lane in lanes:
             await lane.aclose()
 
+    def close_now(self) -> int:
+        """Close every lane's sockets *synchronously*: for a client dropped without
+        ``aclose()`` (a ``weakref.finalize`` callback, perhaps at interpreter exit, perhaps
+        in another thread). Starts no thread and no loop and awaits nothing; returns how
+        many connections it closed.
+
+        While the lanes' loop is alive, each connection's asyncio transport is aborted on
+        that loop (``call_soon_threadsafe``: the socket closes on its next turn). Once the
+        loop is closed nothing will run there again, so the transport is finished here, as
+        asyncio itself would finish it. Either way the socket is closed by its owner, so
+        no ``unclosed transport`` warning is left for the garbage collector to print.
+        """
+        lanes, self._lanes, self._idle = self._lanes, [], []
+        loop, closed = self._loop, 0
+        for lane in lanes:
+            for transport in _socket_transports(lane):
+                closed += 1
+                if loop is not None and not loop.is_closed():
+                    with contextlib.suppress(RuntimeError):  # closed in the meantime
+                        loop.call_soon_threadsafe(transport.abort)
+                        continue
+                _finish_transport(transport)
+        return closed
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None = None,
@@ -339,6 +365,37 @@ class LanePool(httpx.AsyncBaseTransport):
         traceback: TracebackType | None = None,
     ) -> None:
         await self.aclose()
+
+
+def _socket_transports(lane: httpx.AsyncHTTPTransport) -> Iterator[asyncio.Transport]:
+    """The asyncio transports under a lane's open connections.
+
+    httpx and httpcore offer no synchronous close, so this follows their (stable for
+    years, but private) attributes: lane -> httpcore pool -> connection -> network stream
+    -> anyio socket stream (under TLS, its ``transport_stream``) -> asyncio transport.
+    Anything unexpected on the way is skipped, never raised (a finalizer must not fail);
+    ``tests/fetch/test_faults_process.py`` fails if the chain ever stops finding sockets.
+    """
+    pool = getattr(lane, "_pool", None)
+    for connection in list(getattr(pool, "connections", ())):
+        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        inner = getattr(stream, "_stream", None)
+        while inner is not None and hasattr(inner, "transport_stream"):  # TLS over TCP
+            inner = inner.transport_stream
+        transport = getattr(inner, "_transport", None)
+        if isinstance(transport, asyncio.Transport) and not transport.is_closing():
+            yield transport
+
+
+def _finish_transport(transport: asyncio.Transport) -> None:
+    """Close a transport whose loop is closed: what its loop would have run after
+    ``abort()`` (``_call_connection_lost``: close the socket, drop the protocol)."""
+    with contextlib.suppress(Exception):
+        transport.abort()  # marks it closing; scheduling the rest fails on a closed loop
+    finish = getattr(transport, "_call_connection_lost", None)
+    if callable(finish):
+        with contextlib.suppress(Exception):
+            finish(None)
 
 
 class Transport:
@@ -446,6 +503,11 @@ class Transport:
         finally:
             await response.aclose()
         return RawResponse(response.status_code, response.headers, b"".join(chunks))
+
+    def close_now(self) -> int:
+        """Close the pool's sockets synchronously (see :meth:`LanePool.close_now`); a
+        test transport or a proxy has none of ours to close."""
+        return self._direct.close_now() if self._direct is not None else 0
 
     async def aclose(self) -> None:
         """Close every pooled connection."""

@@ -147,7 +147,8 @@ def test_the_client_asks_only_for_what_it_decodes_and_refuses_the_rest() -> None
             body = deflate(gzip.compress(record(rid)))
             conn.sendall(response(200, body, headers={"Content-Encoding": "gzip, deflate"}))
         else:
-            conn.sendall(response(200, deflate(record(rid)), headers={"Content-Encoding": "deflate"}))
+            body = deflate(record(rid))
+            conn.sendall(response(200, body, headers={"Content-Encoding": "deflate"}))
 
     with RawServer(handler) as server, client(server.url) as c:
         batch = c.get_many(IDS[:3], progress=False)
