@@ -189,17 +189,17 @@ class ParquetSink:
     def _commit(self, items: list[tuple[str, Fulfillment]]) -> None:
         import pyarrow.parquet as pq
 
-        table = part_table([r for _, r in items], self._schema, self._columns, self.remote_data)
         name = f"part-{self._next_index:05d}-{secrets.token_hex(4)}.parquet"
-        self._temp = self.path / f".{name}.tmp"
         try:
+            table = part_table([r for _, r in items], self._schema, self._columns, self.remote_data)
+            self._temp = self.path / f".{name}.tmp"
             pq.write_table(table, self._temp, compression=self.compression)
             with self._temp.open("rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(self._temp, self.path / name)
             self._temp = None
             _fsync_dir(self.path)
-        except OSError as exc:
+        except Exception as exc:  # disk full, read-only, a record Arrow cannot hold
             self._drop_temp()
             raise SinkError(f"could not write a part of sink {self.path}: {exc}") from exc
         self._next_index += 1
