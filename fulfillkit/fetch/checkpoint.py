@@ -259,15 +259,11 @@ class Checkpoint:
 
 
 def _line(record_id: str, record: Fulfillment) -> bytes:
-    """One checkpoint line. UTF-8 text as is; a string JSON let through that UTF-8 cannot
-    hold (a lone surrogate, ``"\\ud800"``) is written escaped instead of failing."""
+    """One checkpoint line: the requested id and the record as JSON, UTF-8."""
     payload = record.model_dump(mode="json")
     payload.update(record.unparsed_timestamps)  # keep the server's text, not None
     line = {"id": record_id, "record": payload}
-    try:
-        return (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        return (json.dumps(line) + "\n").encode("ascii")
+    return (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _without_torn_tail(data: bytes) -> bytes:
