@@ -489,6 +489,11 @@ class Transport:
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                 raise ResponseTooLarge(declared)
+            if response.is_stream_consumed:  # built in memory (a mock transport): read already
+                body = response.content
+                if len(body) > max_bytes:
+                    raise ResponseTooLarge(str(len(body)))
+                return RawResponse(response.status_code, response.headers, body)
             decoder = BodyDecoder(response.headers.get("content-encoding"))
             chunks: list[bytes] = []
             size = 0

@@ -218,3 +218,27 @@ def test_a_one_gib_gzip_bomb_costs_the_cap_not_the_bomb() -> None:
     out = json.loads(done.stdout)
     assert out["kind"] == "invalid_response" and "max_response_bytes" in out["message"]
     assert out["growth_kib"] < 24 * 1024, out  # the cap plus buffers, not 64+ MiB
+
+
+@hard_timeout(20)
+def test_a_response_built_in_memory_is_taken_as_read_and_still_capped() -> None:
+    """A mock transport hands over responses already read (and decoded): they are used as
+    they are, under the same cap."""
+    import httpx
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        rid = request.url.path.rsplit("/", 1)[-1]
+        padding = "x" * (2 * MiB) if rid == IDS[1] else ""
+        return httpx.Response(200, content=record(rid, remote_id=padding))
+
+    with fk.Client(
+        KEY,
+        connection_token=TOKEN,
+        base_url="http://mock.localhost",
+        transport=httpx.MockTransport(handler),
+        max_response_bytes=MiB,
+    ) as c:
+        batch = c.get_many(IDS[:2], progress=False)
+    assert [f.id for f in batch] == IDS[:1]
+    [error] = batch.errors
+    assert error.id == IDS[1] and "max_response_bytes" in error.message
