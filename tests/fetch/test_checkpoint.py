@@ -125,7 +125,8 @@ def test_a_line_that_is_not_that_ids_fulfillment_is_refetched(
         c.get_many(ids, progress=False, checkpoint=path)
     header, first, *rest = path.read_text().splitlines()
     swapped = json.loads(first)
-    swapped["record"]["id"] = ids[1]  # valid JSON, another record
+    # valid JSON, another record (lines are in completion order: pick an id not this line's)
+    swapped["record"]["id"] = next(i for i in ids if i != swapped["id"])
     upper = json.loads(rest[0])
     upper["id"] = upper["id"].upper()  # the same record, asked for in upper case
     text = "\n".join([header, json.dumps(swapped), json.dumps(upper), rest[1]]) + "\n"
