@@ -243,3 +243,55 @@ def test_a_dask_partition_whose_client_cannot_be_built_raises_with_every_id_pend
         dask.compute(df, scheduler="sync")
     partial = info.value.partial
     assert isinstance(partial, fk.BatchResult) and partial.pending == IDS[:3]
+
+
+# -- Ctrl-C -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", ["get_orders", "list"])
+def test_ctrl_c_stops_get_orders_and_listings_with_what_was_fetched(call: str) -> None:
+    """A real SIGINT, handled the way Python does by default (so in the main thread, no
+    hard-timeout thread: the batch would end by itself within ~5 s anyway)."""
+    import os
+    import signal
+
+    from fulfillkit.sandbox import (
+        SANDBOX_API_KEY,
+        SANDBOX_CONNECTION_TOKEN,
+        SandboxApp,
+        SandboxServer,
+        make_dataset,
+    )
+
+    dataset = make_dataset(400, seed=35)
+    app = SandboxApp(dataset, latency=0.05)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with (
+            SandboxServer(app) as server,
+            fk.Client(
+                SANDBOX_API_KEY,
+                connection_token=SANDBOX_CONNECTION_TOKEN,
+                base_url=server.url,
+                max_concurrency=4,
+            ) as c,
+        ):
+
+            def run() -> object:
+                if call == "get_orders":
+                    return c.get_orders(dataset.order_ids, progress=False)
+                return list(c.list(page_size=10, progress=False))
+
+            timer = threading.Timer(0.6, os.kill, (os.getpid(), signal.SIGINT))
+            timer.start()
+            with pytest.raises(fk.BatchInterrupted) as info:
+                run()
+            timer.cancel()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    partial = info.value.partial
+    assert isinstance(partial, OrdersResult if call == "get_orders" else fk.BatchResult)
+    assert 0 < len(partial) < 400
+    if call == "get_orders":  # every distinct order id accounted for
+        distinct = dict.fromkeys(i for i in dataset.order_ids if i is not None)
+        assert partial.requested == len(distinct) and partial.pending
