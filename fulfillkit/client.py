@@ -7,7 +7,9 @@ worker thread (:class:`~fulfillkit.fetch.loopthread.LoopThread`), so it works un
 a Jupyter cell, where a loop is already running.
 
 A :class:`Client` dropped without :meth:`Client.close` is cleaned up when garbage-collected
-(``weakref.finalize``: its thread, loop and sockets are released; no thread is started).
+(``weakref.finalize``: its thread, loop and sockets are released; no thread is started); an
+:class:`AsyncClient` dropped without :meth:`AsyncClient.aclose` has its sockets closed
+synchronously the same way (no loop or thread started, nothing awaited).
 
 Example:
     >>> import fulfillkit as fk
@@ -30,7 +32,7 @@ from pydantic import SecretStr
 from fulfillkit.errors import BatchInterrupted, ClientClosedError, FulfillkitError
 from fulfillkit.fetch.checkpoint import OnMismatch
 from fulfillkit.fetch.config import DEFAULT_MAX_RESPONSE_BYTES, ClientConfig, hide
-from fulfillkit.fetch.engine import Fetcher, ProgressCallback, Via
+from fulfillkit.fetch.engine import Fetcher, Listing, ProgressCallback, Via, with_partial
 from fulfillkit.fetch.loopthread import LoopThread
 from fulfillkit.fetch.request import Requester
 from fulfillkit.fetch.results import BatchResult, OrdersResult
@@ -181,6 +183,8 @@ class AsyncClient(_Face):
         }
         self._core = _core(api_key, connection_token, transport, settings)
         self.sandbox_ids = []
+        # Dropped without aclose(): its sockets are closed synchronously (no thread, no loop).
+        self._finalizer = weakref.finalize(self, self._core.requester.close_now)
 
     @classmethod
     def sandbox(
@@ -298,7 +302,8 @@ class AsyncClient(_Face):
         Example:
             >>> orders = await client.get_orders(df["order_id"].dropna())   # doctest: +SKIP
         """
-        return await self._core.get_orders(order_ids, remote_data=remote_data, progress=progress)
+        state = self._core.orders_state(order_ids)
+        return await self._core.get_orders(state, remote_data=remote_data, progress=progress)
 
     async def list(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
@@ -309,11 +314,16 @@ class AsyncClient(_Face):
         deduplicated by id (Panora's pages overlap when timestamps tie), requests are paced
         by the rate-limit headers and retried like any other. Progress counts records.
 
+        A failure mid-way (after retries) raises one fulfillkit exception whose
+        ``.partial`` is a :class:`~fulfillkit.BatchResult` of every record listed before it.
+
         Example:
             >>> async for f in client.list(page_size=100):               # doctest: +SKIP
             ...     print(f.id)
         """
-        pages = self._core.pages(remote_data=remote_data, page_size=page_size, progress=progress)
+        pages = self._core.pages(
+            remote_data=remote_data, page_size=page_size, progress=progress, listing=Listing()
+        )
         try:
             async for page in pages:
                 for record in page:
@@ -336,7 +346,12 @@ class AsyncClient(_Face):
         return to_frame(records, remote_data=remote_data)
 
     async def aclose(self) -> None:
-        """Close the connection pool; later calls raise :class:`~fulfillkit.ClientClosedError`."""
+        """Close the connection pool; later calls raise :class:`~fulfillkit.ClientClosedError`.
+
+        A client dropped without it is cleaned up when garbage-collected: its sockets are
+        closed (``weakref.finalize``), also at interpreter exit, without a warning.
+        """
+        self._finalizer.detach()
         await self._core.requester.aclose()
 
     async def __aenter__(self) -> Self:
@@ -493,23 +508,35 @@ class Client(_Face):
         except KeyboardInterrupt:
             raise BatchInterrupted(state.result()) from None
         except FulfillkitError as exc:
-            if exc.partial is None:
-                exc.partial = state.result()
+            with_partial(exc, state.result)
             raise
 
     def get_orders(
         self, order_ids: Iterable[str], *, remote_data: bool = False, progress: bool | None = None
     ) -> OrdersResult:
-        """Fetch many orders concurrently. See :meth:`AsyncClient.get_orders`."""
+        """Fetch many orders concurrently. See :meth:`AsyncClient.get_orders`.
+
+        Ctrl-C raises :class:`~fulfillkit.BatchInterrupted`; a stopped batch (closed client,
+        refused credentials) raises with ``.partial`` holding the orders fetched.
+        """
         self._check_open()
-        return self._loop.run(
-            self._core.get_orders(order_ids, remote_data=remote_data, progress=progress)
-        )
+        state = self._core.orders_state(order_ids)
+        try:
+            return self._loop.run(
+                self._core.get_orders(state, remote_data=remote_data, progress=progress)
+            )
+        except KeyboardInterrupt:
+            raise BatchInterrupted(state.orders_result()) from None
+        except FulfillkitError as exc:
+            with_partial(exc, state.orders_result)
+            raise
 
     def list(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
     ) -> Iterator[Fulfillment]:
-        """Every fulfillment of the connection. See :meth:`AsyncClient.list`.
+        """Every fulfillment of the connection. See :meth:`AsyncClient.list`: a failure
+        mid-way raises one fulfillkit exception whose ``.partial`` holds every record listed
+        (Ctrl-C: :class:`~fulfillkit.BatchInterrupted`).
 
         Example:
             >>> with Client.sandbox(n=250) as c:
@@ -517,13 +544,21 @@ class Client(_Face):
             250
         """
         self._check_open()
-        pages = self._core.pages(remote_data=remote_data, page_size=page_size, progress=progress)
+        listing = Listing()
+        pages = self._core.pages(
+            remote_data=remote_data, page_size=page_size, progress=progress, listing=listing
+        )
         try:
             while True:
                 try:
                     page = self._loop.run(_next_page(pages))
                 except StopAsyncIteration:
                     return
+                except KeyboardInterrupt:
+                    raise BatchInterrupted(listing.result()) from None
+                except FulfillkitError as exc:  # closed from another thread, too
+                    with_partial(exc, listing.result)
+                    raise
                 yield from page
         finally:
             if not self._loop.closed:

@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import SecretStr
 
-from fulfillkit.errors import FetchError
+from fulfillkit.errors import FetchError, FetchFailed, FulfillkitError
+from fulfillkit.fetch.engine import with_partial
 from fulfillkit.fetch.protocol import check_ids
 from fulfillkit.fetch.results import BatchResult
 from fulfillkit.frames import STRING, to_frame
@@ -130,8 +131,14 @@ def _share(rate_limit: tuple[int, float] | str | None, parallel: int) -> _Share:
 def _fetch_partition(
     ids: list[str], credentials: Credentials, share: _Share, remote_data: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with credentials.client(rate_limit=share.rate_limit) as client:
-        batch = client.get_many(ids, remote_data=remote_data, progress=False)
+    """One partition: its frames, or one fulfillkit exception whose ``.partial`` holds
+    what it fetched (every id pending when the client could not even be built)."""
+    try:
+        with credentials.client(rate_limit=share.rate_limit) as client:
+            batch = client.get_many(ids, remote_data=remote_data, progress=False)
+    except FulfillkitError as exc:
+        with_partial(exc, lambda: BatchResult(fulfillments=[], errors=[], pending=list(ids)))
+        raise
     return _frames(batch, remote_data)
 
 
@@ -143,19 +150,21 @@ def _frames(batch: BatchResult, remote_data: bool) -> tuple[pd.DataFrame, pd.Dat
 def _list_partition(
     name: str, credentials: Credentials, share: _Share, remote_data: bool, token: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One connection: its frames (a listing that failed keeps what it listed, plus one
+    error row named after the connection), or one fulfillkit exception with ``.partial``."""
     secret = token.get_secret_value() if isinstance(token, SecretStr) else token
-    with credentials.client(rate_limit=share.rate_limit, connection_token=secret) as client:
-        try:
+    try:
+        with credentials.client(rate_limit=share.rate_limit, connection_token=secret) as client:
             records = list(client.list(remote_data=remote_data, progress=False))
-        except Exception as exc:  # a connection that fails is an error row, not a lost run
-            from fulfillkit.errors import FetchFailed
-
-            if not isinstance(exc, FetchFailed):
-                raise
-            failed = BatchResult(fulfillments=[], errors=[FetchError.from_exception(name, exc)])
-            frame, errors = _frames(failed, remote_data)
-        else:
-            frame, errors = _frames(BatchResult(fulfillments=records, errors=[]), remote_data)
+    except FetchFailed as exc:  # a connection that fails is an error row, not a lost run
+        listed = exc.partial.fulfillments if isinstance(exc.partial, BatchResult) else []
+        failed = BatchResult(fulfillments=listed, errors=[FetchError.from_exception(name, exc)])
+        frame, errors = _frames(failed, remote_data)
+    except FulfillkitError as exc:  # closed, misconfigured: stop, with what was listed
+        with_partial(exc, lambda: BatchResult(fulfillments=[], errors=[]))
+        raise
+    else:
+        frame, errors = _frames(BatchResult(fulfillments=records, errors=[]), remote_data)
     frame.insert(0, "connection", pd.Series([name] * len(frame), dtype=STRING, index=frame.index))
     return frame, errors
 

@@ -3,7 +3,7 @@
     FulfillkitError
     ├── ConfigurationError        bad client settings: missing key or token, unsafe base URL
     ├── InvalidIdError            (also a ValueError) empty or non-string id, before any request
-    ├── BatchInterrupted          Ctrl-C during get_many; carries the partial BatchResult
+    ├── BatchInterrupted          Ctrl-C during get_many, get_orders, list; carries .partial
     ├── ClientClosedError         (also RuntimeError) the client was closed, even mid-call
     ├── CheckpointError           the checkpoint file is unusable or belongs to another connection
     ├── SinkError                 the sink cannot be written (path, disk full, ...)
@@ -224,7 +224,8 @@ class TimeoutError(NetworkError, builtins.TimeoutError):
 
 
 class BatchInterrupted(FulfillkitError, KeyboardInterrupt):
-    """``get_many`` was interrupted (Ctrl-C); :attr:`partial` holds what was fetched.
+    """A batch (``get_many``, ``get_orders``, a listing) was interrupted (Ctrl-C);
+    :attr:`partial` holds what was fetched.
 
     It is a :class:`KeyboardInterrupt` too, so code that stops on Ctrl-C still stops.
     """

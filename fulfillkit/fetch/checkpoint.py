@@ -218,19 +218,15 @@ class Checkpoint:
         (disk full, file gone read-only)."""
         if self._file is None:
             raise CheckpointError(f"checkpoint {self.path} is not open")
-        lines = []
-        for record_id, record in items:
-            payload = record.model_dump(mode="json")
-            payload.update(record.unparsed_timestamps)  # keep the server's text, not None
-            lines.append(json.dumps({"id": record_id, "record": payload}, ensure_ascii=False))
         try:
-            self._file.write(("\n".join(lines) + "\n").encode("utf-8"))
+            lines = [_line(record_id, record) for record_id, record in items]
+            self._file.write(b"".join(lines))
             self._file.flush()
             self._unsynced += len(lines)
             now = time.monotonic()
             if self._unsynced >= self._fsync_every or now - self._last_sync >= self._fsync_seconds:
                 self._sync()
-        except OSError as exc:
+        except Exception as exc:  # disk full, read-only, a record that cannot be written
             raise CheckpointError(f"could not write checkpoint {self.path}: {exc}") from exc
 
     def _sync(self) -> None:
@@ -260,6 +256,14 @@ class Checkpoint:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _line(record_id: str, record: Fulfillment) -> bytes:
+    """One checkpoint line: the requested id and the record as JSON, UTF-8."""
+    payload = record.model_dump(mode="json")
+    payload.update(record.unparsed_timestamps)  # keep the server's text, not None
+    line = {"id": record_id, "record": payload}
+    return (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _without_torn_tail(data: bytes) -> bytes:

@@ -30,12 +30,14 @@ import asyncio
 import contextlib
 import os
 import threading
+import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from fulfillkit.errors import (
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     FetchError,
     FetchFailed,
@@ -65,7 +67,16 @@ from fulfillkit.models import (
 )
 from fulfillkit.redaction import redact
 
-__all__ = ["BatchState", "Fetcher", "ProgressCallback", "Via", "error_row", "run_batch"]
+__all__ = [
+    "BatchState",
+    "Fetcher",
+    "Listing",
+    "ProgressCallback",
+    "Via",
+    "error_row",
+    "run_batch",
+    "with_partial",
+]
 
 R = TypeVar("R", Fulfillment, Order)
 Via = Literal["id", "list", "auto"]
@@ -134,6 +145,32 @@ class BatchState(Generic[R]):
         """The same, for a batch of orders."""
         records, errors, pending = self._split()
         return OrdersResult(orders=records, errors=errors, pending=pending)
+
+
+@dataclass(slots=True)
+class Listing:
+    """What a listing (``client.list()``) fetched so far: the ``.partial`` of a listing
+    that stopped, so that no page already fetched is lost.
+
+    Example:
+        >>> listing = Listing()
+        >>> listing.records.append(Fulfillment(id="a"))
+        >>> listing.result().ok, len(listing.result())
+        (True, 1)
+    """
+
+    records: list[Fulfillment] = field(default_factory=list)
+
+    def result(self) -> BatchResult:
+        """Every record listed so far, in the order listed."""
+        return BatchResult(fulfillments=list(self.records), errors=[])
+
+
+def with_partial(exc: FulfillkitError, partial: Callable[[], Any]) -> None:
+    """Set ``exc.partial`` to ``partial()`` unless it is set already (the innermost
+    handler knows best what was fetched)."""
+    if exc.partial is None:
+        exc.partial = partial()
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -255,10 +292,46 @@ class Fetcher:
     # -- listing --------------------------------------------------------------------------
 
     async def pages(
-        self, *, remote_data: bool, page_size: int, progress: bool | None
+        self,
+        *,
+        remote_data: bool,
+        page_size: int,
+        progress: bool | None,
+        listing: Listing | None = None,
     ) -> AsyncGenerator[list[Fulfillment], None]:
         """Every page of the list endpoint, deduplicated by id, until ``next_cursor`` is
-        null. Each page request goes through the retry loop and the pacer."""
+        null. Each page request goes through the retry loop and the pacer.
+
+        With ``listing``, every record is also kept there, and a failure leaves as one
+        fulfillkit exception whose ``.partial`` holds them (an unexpected exception
+        becomes :class:`InvalidResponseError`, its cause chained).
+        """
+        if listing is None:
+            async for page in self._pages(remote_data, page_size, progress):
+                yield page
+            return
+        pages = self._pages(remote_data, page_size, progress)
+        try:
+            while True:
+                try:
+                    page = await anext(pages)
+                except StopAsyncIteration:
+                    return
+                except FulfillkitError as exc:
+                    with_partial(exc, listing.result)
+                    raise
+                except Exception as exc:
+                    error = InvalidResponseError(error_row("listing", exc).message)
+                    with_partial(error, listing.result)
+                    raise error from detached(exc)
+                listing.records.extend(page)
+                yield page
+        finally:
+            await pages.aclose()
+
+    async def _pages(
+        self, remote_data: bool, page_size: int, progress: bool | None
+    ) -> AsyncGenerator[list[Fulfillment], None]:
         self.requester.check_open()
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise ConfigurationError(f"page_size must be an int >= 1, got {page_size!r}")
@@ -300,17 +373,27 @@ class Fetcher:
         budget = None if via == "list" else len(missing) // 2
         pages = self.pages(remote_data=remote_data, page_size=100, progress=False)
         try:
-            async for page in pages:
+            while missing and (budget is None or budget > 0):
+                try:
+                    page = await anext(pages)
+                except StopAsyncIteration:
+                    break
+                except (AuthenticationError, ClientClosedError):
+                    raise
+                except Exception as exc:  # a page that fails: the ids not seen go by id
+                    warnings.warn(
+                        f"listing stopped ({redact(str(exc))[:200]}); fetching the "
+                        f"{len(missing)} ids not listed yet by id",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+                    break
                 for record in page:
                     requested = missing.pop(canonical_id(record.id or ""), None)
                     if requested is not None:
                         state.add(requested, record, on_result)
-                if not missing:
-                    break
                 if budget is not None:
                     budget -= 1
-                    if budget <= 0:
-                        break
         finally:
             await pages.aclose()
 
@@ -374,7 +457,7 @@ class Fetcher:
                     stop=stop,
                 )
         except FulfillkitError as exc:
-            exc.partial = state.result()
+            with_partial(exc, state.result)
             raise
         return state.result()
 
@@ -409,12 +492,16 @@ class Fetcher:
             out.on_commit = ckpt.write_many
         return out.write
 
-    async def get_orders(
-        self, order_ids: Iterable[object], *, remote_data: bool, progress: bool | None
-    ) -> OrdersResult:
-        """A batch of orders (nulls and duplicates dropped); see ``get_many``."""
+    def orders_state(self, order_ids: Iterable[object]) -> BatchState[Order]:
+        """A fresh state for ``get_orders`` (nulls dropped, ids checked and deduplicated)."""
         self.requester.check_open()
-        state: BatchState[Order] = BatchState(check_ids(_present(order_ids)))
+        return BatchState(check_ids(_present(order_ids)))
+
+    async def get_orders(
+        self, state: BatchState[Order], *, remote_data: bool, progress: bool | None
+    ) -> OrdersResult:
+        """Run a batch of orders into ``state``; see ``get_many``. Any fulfillkit
+        exception leaves with ``.partial`` set."""
         params = request_params(remote_data)
 
         async def fetch(record_id: str) -> Order:
@@ -430,7 +517,7 @@ class Fetcher:
                 rate_cap=self.requester.pacer.rate_cap,
             )
         except FulfillkitError as exc:
-            exc.partial = state.orders_result()
+            with_partial(exc, state.orders_result)
             raise
         return state.orders_result()
 

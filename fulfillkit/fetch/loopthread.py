@@ -83,7 +83,16 @@ class LoopThread:
         if threading.current_thread() is self._thread:
             coro.close()
             raise RuntimeError("LoopThread.run called from its own loop thread")
-        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        started, ended = threading.Event(), threading.Event()
+
+        async def tracked() -> T:
+            started.set()
+            try:
+                return await coro
+            finally:
+                ended.set()
+
+        future = asyncio.run_coroutine_threadsafe(tracked(), loop)
         with self._lock:
             self._futures.add(future)
         try:
@@ -100,13 +109,8 @@ class LoopThread:
                         ) from None
                     raise
         except KeyboardInterrupt:
-            future.cancel()
-            try:
-                future.result(timeout=cancel_timeout)
-            except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
-                pass
-            except Exception:  # noqa: S110 - the interrupt is what the caller must see
-                pass
+            future.cancel()  # done at once here; the task on the loop is only told to stop
+            _settle(loop, started, ended, cancel_timeout)
             raise
         finally:
             with self._lock:
@@ -138,3 +142,22 @@ class LoopThread:
         thread.join(timeout=5)
         if not thread.is_alive():
             loop.close()
+
+
+def _settle(
+    loop: asyncio.AbstractEventLoop, started: threading.Event, ended: threading.Event, wait: float
+) -> None:
+    """After cancelling a call's future, wait (at most ``wait`` s) until its coroutine has
+    really stopped, so that what the caller reads next (a batch's partial result) no longer
+    changes under it. Two barrier callbacks first let the loop create the task (if it had
+    not yet) and process the cancellation: after them, a coroutine that has not started
+    never will."""
+    for _ in range(2):
+        barrier = threading.Event()
+        try:
+            loop.call_soon_threadsafe(barrier.set)
+        except RuntimeError:  # the loop is closed: nothing runs any more
+            return
+        barrier.wait(wait)
+    if started.is_set():
+        ended.wait(wait)

@@ -149,6 +149,12 @@ class Requester:
                 raise outcome.error(attempts=attempts, record_id=record_id)
             await asyncio.sleep(delay)
 
+    def close_now(self) -> None:
+        """Mark closed and close the sockets synchronously: the finalizer of a client
+        dropped without closing (no thread, no loop, nothing awaited)."""
+        self.closed = True
+        self._transport.close_now()
+
     async def aclose(self) -> None:
         """Close the connection pool; every later request raises ClientClosedError."""
         self.closed = True

@@ -18,11 +18,12 @@ request (nothing is overwritten). An unusable path (a file where the folder shou
 missing or read-only parent) fails before the first request with :class:`SinkError`.
 
 **The schema.** A dataset has one schema, but ``to_frame``'s ``field_mappings.<key>``
-columns are discovered from the data. The sink keeps the base columns typed and writes the
-field mappings as one JSON text column, ``field_mappings`` (``NA`` when null), so the
-schema is known before the first record; :func:`expand_field_mappings` turns it into
-``to_frame``'s flattened columns once the whole dataset is read. Each part's table is built
-by one function, :func:`part_table`, from ``to_frame``'s own rows.
+columns are discovered from the data. The sink writes
+``to_arrow(records, field_mappings="json")``: the base columns typed, the field mappings
+as one JSON text column, ``field_mappings`` (``NA`` when null), so the schema is known
+before the first record; :func:`expand_field_mappings` turns it into ``to_frame``'s
+flattened columns once the whole dataset is read. Each part's table is built by one
+function, :func:`part_table`, straight from the Arrow builder (no pandas on the way).
 
 Example:
     >>> import tempfile, pathlib
@@ -50,7 +51,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from fulfillkit.errors import SinkError
-from fulfillkit.formatting import to_json
 from fulfillkit.models import Fulfillment
 
 if TYPE_CHECKING:
@@ -189,17 +189,17 @@ class ParquetSink:
     def _commit(self, items: list[tuple[str, Fulfillment]]) -> None:
         import pyarrow.parquet as pq
 
-        table = part_table([r for _, r in items], self._schema, self._columns, self.remote_data)
         name = f"part-{self._next_index:05d}-{secrets.token_hex(4)}.parquet"
-        self._temp = self.path / f".{name}.tmp"
         try:
+            table = part_table([r for _, r in items], self._schema, self._columns, self.remote_data)
+            self._temp = self.path / f".{name}.tmp"
             pq.write_table(table, self._temp, compression=self.compression)
             with self._temp.open("rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(self._temp, self.path / name)
             self._temp = None
             _fsync_dir(self.path)
-        except OSError as exc:
+        except Exception as exc:  # disk full, read-only, a record Arrow cannot hold
             self._drop_temp()
             raise SinkError(f"could not write a part of sink {self.path}: {exc}") from exc
         self._next_index += 1
@@ -260,37 +260,18 @@ class ParquetSink:
 def part_table(
     records: list[Fulfillment], schema: pa.Schema, columns: list[str], remote_data: bool
 ) -> pa.Table:
-    """One part's Arrow table: ``to_frame``'s rows and dtypes, field mappings as JSON text.
+    """One part's Arrow table: :func:`~fulfillkit.frames.to_arrow` of the records with
+    ``field_mappings="json"``, written as it is (no pandas on the way), in the sink's
+    column order and schema (which carries the pandas metadata of ``to_frame``'s dtypes).
 
     The one place the sink calls the frames builder.
     """
-    import numpy as np
-    import pyarrow as pa
+    from fulfillkit.frames import to_arrow
 
-    from fulfillkit.frames import to_frame
-
-    rows: list[dict[str, Any]] = []
-    mappings: list[str | None] = []
-    counts: list[int] = []
-    for record in records:
-        row = dict(record.__dict__)  # the fields, without validation or a model copy
-        if record.model_extra:
-            row.update((k, v) for k, v in record.model_extra.items() if k not in row)
-        value = row.get("field_mappings")
-        mappings.append(None if value is None else to_json(value))
-        row["field_mappings"] = None  # kept as JSON text, not as flattened columns
-        counts.append(_row_count(row))
-        rows.append(row)
-    df = to_frame(rows, remote_data=remote_data)
-    repeat = np.asarray(counts, dtype=np.intp)
-    column = pa.array(np.repeat(np.asarray(mappings, dtype=object), repeat), pa.string())
-    arrays = [
-        column
-        if name == FIELD_MAPPINGS_COLUMN
-        else pa.Array.from_pandas(df[name], type=schema.field(name).type)
-        for name in columns
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    table = to_arrow(records, remote_data=remote_data, field_mappings="json").select(columns)
+    if not table.schema.equals(schema, check_metadata=False):
+        table = table.cast(schema)
+    return table.replace_schema_metadata(schema.metadata)
 
 
 def _ids_in(parts: list[Path]) -> list[str]:
@@ -331,24 +312,18 @@ def _row_count(row: Mapping[str, Any]) -> int:
 
 
 def _sink_schema(remote_data: bool) -> tuple[pa.Schema, list[str]]:
-    """The file's schema: ``to_frame``'s base columns, ``field_mappings``, ``remote_data``.
-
-    Built from an empty ``to_frame`` (so it follows the frame's columns and dtypes) with
-    pandas metadata, so that ``pd.read_parquet`` restores ``Int64`` and ``string``.
+    """The file's schema: :func:`~fulfillkit.frames.to_arrow`'s with ``field_mappings``
+    as one JSON text column, plus the pandas metadata of the matching ``to_frame``, so
+    that ``pd.read_parquet`` restores ``Int64`` and ``string`` as well as ``read_frame``.
     """
-    import pandas as pd
     import pyarrow as pa
 
-    from fulfillkit.frames import REMOTE_DATA_COLUMN, STRING, to_frame
+    from fulfillkit.frames import to_arrow, to_frame
 
-    empty = to_frame([], remote_data=remote_data)
-    columns = {name: empty[name] for name in empty.columns if name != REMOTE_DATA_COLUMN}
-    columns[FIELD_MAPPINGS_COLUMN] = pd.Series([], dtype=STRING)
-    if remote_data:
-        columns[REMOTE_DATA_COLUMN] = pd.Series([], dtype=STRING)
-    frame = pd.DataFrame(columns)
-    schema = pa.Schema.from_pandas(frame, preserve_index=False)
-    return schema, list(frame.columns)
+    arrow = to_arrow([], remote_data=remote_data, field_mappings="json").schema
+    frame = to_frame([], remote_data=remote_data, field_mappings="json")
+    pandas = pa.Schema.from_pandas(frame, preserve_index=False).metadata
+    return arrow.with_metadata(pandas), list(arrow.names)
 
 
 def expand_field_mappings(df: pd.DataFrame, *, sep: str = ".") -> pd.DataFrame:

@@ -5,11 +5,14 @@ they take transports and types from here. (The embedded sandbox, a server, uses 
 its own for its ASGI test plumbing.)
 
 A response body is read against a size cap (``max_response_bytes``) counted in *decoded*
-bytes, while streaming, for every content encoding: a declared ``Content-Length`` over the
-cap is refused before reading, and any body is refused as soon as its decoded size crosses
-the cap, so neither a hostile server nor a small gzip "bomb" can make the client buffer
-without bound. A body that cannot be decoded raises :class:`httpx.DecodingError`, which the
-request loop turns into ``invalid_response``.
+bytes, while streaming: a declared ``Content-Length`` over the cap is refused before
+reading, and any body is refused as soon as its decoded size crosses the cap. The client
+asks for ``gzip`` and ``deflate`` only and inflates them itself (:class:`BodyDecoder`), at
+most :data:`DECODE_PIECE` bytes per step from the raw network chunks, so a small gzip
+"bomb" costs the cap plus one piece of memory, never a whole inflated network chunk (64 KiB
+of gzip can inflate to 64 MiB). Any other ``Content-Encoding`` (``br``, ``zstd``: not asked
+for) is refused. A body that cannot be decoded raises :class:`httpx.DecodingError`, which
+the request loop turns into ``invalid_response``.
 
 Connections are pooled in *lanes* (:class:`LanePool`): ``max_connections`` single-connection
 httpcore pools, each request borrowing a free lane (the most recently used first, so warm
@@ -38,11 +41,13 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import ssl
+import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -53,7 +58,10 @@ import httpx
 from fulfillkit.redaction import redact_url
 
 __all__ = [
+    "ACCEPT_ENCODING",
+    "DECODE_PIECE",
     "AsyncBaseTransport",
+    "BodyDecoder",
     "LanePool",
     "RawResponse",
     "ResponseTooLarge",
@@ -72,9 +80,13 @@ def asgi_transport(app: Any) -> httpx.AsyncBaseTransport:
 
 _httpx_logger = logging.getLogger("httpx")  # the same logger (and redaction) httpx uses
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+ACCEPT_ENCODING = "gzip, deflate"
+"""The only content encodings the client asks for, and so the only ones it accepts."""
+DECODE_PIECE = 64 * 1024
+"""Most decoded bytes one inflate step produces: what a body may overshoot the cap by."""
 _DEFAULT_HEADERS: Mapping[str, str] = {
     "accept": "*/*",
-    "accept-encoding": "gzip, deflate",
+    "accept-encoding": ACCEPT_ENCODING,
     "connection": "keep-alive",
 }
 
@@ -86,6 +98,106 @@ def _proxy_in_environment() -> bool:
 
 class ResponseTooLarge(Exception):
     """The body is larger than the configured cap (not a transport error: never retried)."""
+
+
+class _Inflater:
+    """One gzip or deflate layer, inflated at most :data:`DECODE_PIECE` bytes a step."""
+
+    __slots__ = ("_gzip", "_head", "_raw_fallback", "_started", "_z")
+
+    def __init__(self, encoding: str) -> None:
+        self._gzip = encoding in ("gzip", "x-gzip")
+        # deflate is zlib-wrapped by the RFC, raw in practice from some servers (as httpx)
+        self._raw_fallback = not self._gzip
+        self._head = b""  # the first bytes, until the zlib header (2 bytes) was checked
+        self._started = False
+        self._z = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of ``data`` (each at most ``DECODE_PIECE`` bytes)."""
+        self._started = self._started or bool(data)
+        if self._raw_fallback:
+            self._head += data
+        while True:
+            try:
+                out = self._z.decompress(data, DECODE_PIECE)
+            except zlib.error as exc:
+                if self._raw_fallback:  # first bytes were not zlib-wrapped: raw deflate
+                    self._raw_fallback = False
+                    self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                    data, self._head = self._head, b""
+                    continue
+                raise httpx.DecodingError(f"corrupt compressed body: {exc}") from None
+            if self._raw_fallback and len(self._head) >= 2:  # the header checked out
+                self._raw_fallback, self._head = False, b""
+            if out:
+                yield out
+            if self._z.eof:
+                rest = self._z.unused_data
+                if not rest or not self._gzip:
+                    return  # bytes after a deflate stream are ignored, as by httpx
+                self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)  # next gzip member
+                data = rest
+                continue
+            data = self._z.unconsumed_tail
+            if not data and len(out) < DECODE_PIECE:
+                return  # input used up and no output held back
+
+    def finish(self) -> None:
+        """Refuse a stream that stopped before its end (a truncated body); an empty body
+        is not a stream at all and passes."""
+        if self._started and not self._z.eof:
+            raise httpx.DecodingError("compressed body ended before its end")
+
+
+class BodyDecoder:
+    """Undo a response's ``Content-Encoding`` in bounded pieces, from the raw bytes.
+
+    Only ``gzip`` / ``deflate`` (what the client asks for, possibly layered) and
+    ``identity`` are accepted; anything else raises :class:`httpx.DecodingError` before
+    a byte is decoded.
+
+    Example:
+        >>> import gzip
+        >>> decoder = BodyDecoder("gzip")
+        >>> pieces = list(decoder.feed(gzip.compress(b"x" * 200_000)))
+        >>> decoder.finish()
+        >>> max(map(len, pieces)) <= DECODE_PIECE, sum(map(len, pieces))
+        (True, 200000)
+    """
+
+    __slots__ = ("_layers",)
+
+    def __init__(self, content_encoding: str | None) -> None:
+        names = [v.strip().lower() for v in (content_encoding or "").split(",")]
+        layers: list[_Inflater] = []
+        for name in reversed(names):  # the last encoding applied is undone first
+            if name in ("", "identity"):
+                continue
+            if name not in ("gzip", "x-gzip", "deflate"):
+                raise httpx.DecodingError(
+                    f"the server answered with Content-Encoding {name[:40]!r}, which the "
+                    f"client did not ask for (Accept-Encoding: {ACCEPT_ENCODING})"
+                )
+            layers.append(_Inflater(name))
+        self._layers = layers
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of one raw chunk."""
+        return self._through(data, 0)
+
+    def _through(self, data: bytes, level: int) -> Iterator[bytes]:
+        if level == len(self._layers):
+            if data:
+                yield data
+            return
+        for piece in self._layers[level].feed(data):
+            yield from self._through(piece, level + 1)
+
+    def finish(self) -> None:
+        """Check every layer reached its end (raises :class:`httpx.DecodingError`)."""
+        for layer in self._layers:
+            layer.finish()
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -160,6 +272,7 @@ class LanePool(httpx.AsyncBaseTransport):
         self._lanes: list[httpx.AsyncHTTPTransport] = []
         self._idle: list[httpx.AsyncHTTPTransport] = []
         self._waiters: deque[asyncio.Future[httpx.AsyncHTTPTransport]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the lanes live on
 
     @property
     def open_lanes(self) -> int:
@@ -172,6 +285,7 @@ class LanePool(httpx.AsyncBaseTransport):
         if len(self._lanes) < self.size:
             if self._ssl is None:  # one context for every lane: loading CAs costs ~20 ms
                 self._ssl = httpx.create_ssl_context(trust_env=self._trust_env)
+            self._loop = asyncio.get_running_loop()
             lane = httpx.AsyncHTTPTransport(
                 verify=self._ssl, limits=self._limits, trust_env=self._trust_env
             )
@@ -220,6 +334,30 @@ class LanePool(httpx.AsyncBaseTransport):
         for lane in lanes:
             await lane.aclose()
 
+    def close_now(self) -> int:
+        """Close every lane's sockets *synchronously*: for a client dropped without
+        ``aclose()`` (a ``weakref.finalize`` callback, perhaps at interpreter exit, perhaps
+        in another thread). Starts no thread and no loop and awaits nothing; returns how
+        many connections it closed.
+
+        While the lanes' loop is alive, each connection's asyncio transport is aborted on
+        that loop (``call_soon_threadsafe``: the socket closes on its next turn). Once the
+        loop is closed nothing will run there again, so the transport is finished here, as
+        asyncio itself would finish it. Either way the socket is closed by its owner, so
+        no ``unclosed transport`` warning is left for the garbage collector to print.
+        """
+        lanes, self._lanes, self._idle = self._lanes, [], []
+        loop, closed = self._loop, 0
+        for lane in lanes:
+            for transport in _socket_transports(lane):
+                closed += 1
+                if loop is not None and not loop.is_closed():
+                    with contextlib.suppress(RuntimeError):  # closed in the meantime
+                        loop.call_soon_threadsafe(transport.abort)
+                        continue
+                _finish_transport(transport)
+        return closed
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None = None,
@@ -227,6 +365,37 @@ class LanePool(httpx.AsyncBaseTransport):
         traceback: TracebackType | None = None,
     ) -> None:
         await self.aclose()
+
+
+def _socket_transports(lane: httpx.AsyncHTTPTransport) -> Iterator[asyncio.Transport]:
+    """The asyncio transports under a lane's open connections.
+
+    httpx and httpcore offer no synchronous close, so this follows their (stable for
+    years, but private) attributes: lane -> httpcore pool -> connection -> network stream
+    -> anyio socket stream (under TLS, its ``transport_stream``) -> asyncio transport.
+    Anything unexpected on the way is skipped, never raised (a finalizer must not fail);
+    ``tests/fetch/test_faults_process.py`` fails if the chain ever stops finding sockets.
+    """
+    pool = getattr(lane, "_pool", None)
+    for connection in list(getattr(pool, "connections", ())):
+        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        inner = getattr(stream, "_stream", None)
+        while inner is not None and hasattr(inner, "transport_stream"):  # TLS over TCP
+            inner = inner.transport_stream
+        transport = getattr(inner, "_transport", None)
+        if isinstance(transport, asyncio.Transport) and not transport.is_closing():
+            yield transport
+
+
+def _finish_transport(transport: asyncio.Transport) -> None:
+    """Close a transport whose loop is closed: what its loop would have run after
+    ``abort()`` (``_call_connection_lost``: close the socket, drop the protocol)."""
+    with contextlib.suppress(Exception):
+        transport.abort()  # marks it closing; scheduling the rest fails on a closed loop
+    finish = getattr(transport, "_call_connection_lost", None)
+    if callable(finish):
+        with contextlib.suppress(Exception):
+            finish(None)
 
 
 class Transport:
@@ -271,6 +440,7 @@ class Transport:
             transport=transport,
             follow_redirects=False,
             trust_env=trust_env,
+            headers={"accept-encoding": ACCEPT_ENCODING},  # what BodyDecoder undoes
         )
 
     @property
@@ -319,17 +489,30 @@ class Transport:
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                 raise ResponseTooLarge(declared)
+            if response.is_stream_consumed:  # built in memory (a mock transport): read already
+                body = response.content
+                if len(body) > max_bytes:
+                    raise ResponseTooLarge(str(len(body)))
+                return RawResponse(response.status_code, response.headers, body)
+            decoder = BodyDecoder(response.headers.get("content-encoding"))
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():  # decoded: the cap counts real bytes
-                size += len(chunk)
-                if size > max_bytes:
-                    chunks.clear()
-                    raise ResponseTooLarge(str(size))
-                chunks.append(chunk)
+            async for raw in response.aiter_raw():
+                for piece in decoder.feed(raw):  # decoded: the cap counts real bytes
+                    size += len(piece)
+                    if size > max_bytes:
+                        chunks.clear()
+                        raise ResponseTooLarge(str(size))
+                    chunks.append(piece)
+            decoder.finish()
         finally:
             await response.aclose()
         return RawResponse(response.status_code, response.headers, b"".join(chunks))
+
+    def close_now(self) -> int:
+        """Close the pool's sockets synchronously (see :meth:`LanePool.close_now`); a
+        test transport or a proxy has none of ours to close."""
+        return self._direct.close_now() if self._direct is not None else 0
 
     async def aclose(self) -> None:
         """Close every pooled connection."""

@@ -125,7 +125,8 @@ def test_a_line_that_is_not_that_ids_fulfillment_is_refetched(
         c.get_many(ids, progress=False, checkpoint=path)
     header, first, *rest = path.read_text().splitlines()
     swapped = json.loads(first)
-    swapped["record"]["id"] = ids[1]  # valid JSON, another record
+    # valid JSON, another record (lines are in completion order: pick an id not this line's)
+    swapped["record"]["id"] = next(i for i in ids if i != swapped["id"])
     upper = json.loads(rest[0])
     upper["id"] = upper["id"].upper()  # the same record, asked for in upper case
     text = "\n".join([header, json.dumps(swapped), json.dumps(upper), rest[1]]) + "\n"
@@ -149,6 +150,30 @@ def test_an_unwritable_checkpoint_folder_fails_before_the_first_request(
     finally:
         folder.chmod(0o700)
     assert app.stats.requests == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_a_folder_no_one_can_write_fails_before_the_first_request_even_as_root(
+    server: SandboxServer, app: SandboxApp, data: Dataset
+) -> None:
+    """The root-proof twin of the test above: ``/proc/self`` exists and is a folder, but no
+    file can be created in it, whoever asks (root included)."""
+    folder = Path("/proc/self")
+    with client(server) as c:
+        with pytest.raises(fk.CheckpointError, match="not writable") as info:
+            c.get_many(data.fulfillment_ids, progress=False, checkpoint=folder / "run.jsonl")
+        assert info.value.partial is not None and len(info.value.partial) == 0
+        with pytest.raises(fk.SinkError, match="not writable"):
+            c.get_many(data.fulfillment_ids, progress=False, sink=folder / "out.parquet")
+        with pytest.raises(fk.CheckpointError):  # a sink with it changes nothing
+            c.get_many(
+                data.fulfillment_ids,
+                progress=False,
+                checkpoint=folder / "run.jsonl",
+                sink=folder / "out.parquet",
+            )
+    assert app.stats.requests == 0
+    assert not (folder / "run.jsonl").exists()
 
 
 def test_unusable_paths_fail_before_the_first_request(

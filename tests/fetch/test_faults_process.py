@@ -143,3 +143,63 @@ def test_two_hundred_dropped_clients_release_threads_and_descriptors() -> None:
     threads, fds, threads_after, fds_after = json.loads(done.stdout)
     assert threads_after == threads
     assert fds_after <= fds + 2  # not 200 loops' and sockets' worth
+
+
+def test_dropped_async_clients_release_their_sockets_silently() -> None:
+    """AsyncClients dropped without aclose(): inside a running loop, after that loop closed,
+    and still referenced at interpreter exit. Their sockets are closed by the finalizer
+    (the descriptors come back) and nothing is printed, ResourceWarnings shown."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc/self/fd")
+    app = SandboxApp(make_dataset(5, seed=34))
+    script = """
+        import asyncio, gc, json, os, sys, fulfillkit as fk
+        url, key, token, first = sys.argv[1:]
+
+        def fds():
+            return len(os.listdir("/proc/self/fd"))
+
+        async def use_once(concurrency=4):
+            c = fk.AsyncClient(key, connection_token=token, base_url=url,
+                               max_concurrency=concurrency)
+            await c.get_many([first, first.upper()], progress=False)  # two sockets
+            return c
+
+        async def turns():  # let the aborts scheduled by the finalizers run
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+        async def inside_a_running_loop():
+            await use_once()  # imports, SSL and logging set up once
+            gc.collect(); await turns()
+            base = fds()
+            for _ in range(50):
+                await use_once()
+            gc.collect(); await turns()
+            return base, fds()
+
+        base, after = asyncio.run(inside_a_running_loop())
+        outside = fds()
+        kept = [asyncio.run(use_once()) for _ in range(20)]  # their loops are closed now
+        with_kept = fds()
+        kept.clear(); gc.collect()
+        released = fds()
+        late = asyncio.run(use_once())  # still referenced at interpreter exit
+        print(json.dumps([base, after, outside, with_kept, released]))
+    """
+    with SandboxServer(app) as server:
+        first = app.dataset.fulfillment_ids[0]
+        argv = [server.url, SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, first]
+        done = subprocess.run(
+            [sys.executable, "-W", "always::ResourceWarning", "-c", textwrap.dedent(script), *argv],
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT,
+            check=False,
+            env={**os.environ, "TQDM_DISABLE": "1"},
+        )
+    assert (done.returncode, done.stderr) == (0, "")
+    base, after, outside, with_kept, end = json.loads(done.stdout)
+    assert after <= base + 1  # not 50 clients' sockets
+    assert with_kept >= outside + 20  # kept clients do hold sockets (the test can fail)
+    assert end <= outside + 1  # dropped after their loops closed: released too

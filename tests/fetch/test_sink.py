@@ -36,10 +36,12 @@ def test_rows_and_base_dtypes_match_to_frame(tmp_path: Path, records: list[Fulfi
     sink = _write(path, records, row_group_size=40)
     assert (sink.written, sink.row_groups) == (150, 4)
     df = read_frame(path)
-    expected = to_frame(records)
-    base = [c for c in expected.columns if not c.startswith("field_mappings.")]
-    assert list(df.columns) == [*base, FIELD_MAPPINGS_COLUMN]
-    pd.testing.assert_frame_equal(df[base], expected[base])
+    # the dataset is exactly to_frame's frame with the field mappings as JSON text
+    pd.testing.assert_frame_equal(df, to_frame(records, field_mappings="json"))
+    base = [c for c in to_frame(records).columns if not c.startswith("field_mappings.")]
+    assert [c for c in df.columns if c != FIELD_MAPPINGS_COLUMN] == base
+    read_back = pd.read_parquet(path)  # pandas metadata: Int64 and string restored too
+    assert read_back.dtypes.astype(str).to_dict() == df.dtypes.astype(str).to_dict()
     parts = sorted(path.glob("part-*.parquet"))
     assert len(parts) == 4
     assert [pq.ParquetFile(p).metadata.num_rows for p in parts] == [
@@ -70,7 +72,9 @@ def test_remote_data_column(tmp_path: Path, records: list[Fulfillment]) -> None:
     path = tmp_path / "out.parquet"
     _write(path, records[:10], remote_data=True)
     df = read_frame(path)
-    assert list(df.columns)[-2:] == [FIELD_MAPPINGS_COLUMN, "remote_data"]
+    expected = to_frame(records[:10], remote_data=True, field_mappings="json")
+    pd.testing.assert_frame_equal(df, expected)
+    assert list(df.columns)[-1] == "remote_data" and FIELD_MAPPINGS_COLUMN in df.columns
     assert json.loads(df["remote_data"][0]) == records[0].remote_data
 
 
