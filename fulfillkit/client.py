@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import SecretStr
 
+from fulfillkit.closing import Closing
 from fulfillkit.errors import BatchInterrupted, ClientClosedError, FulfillkitError
 from fulfillkit.fetch.checkpoint import OnMismatch
 from fulfillkit.fetch.config import DEFAULT_MAX_RESPONSE_BYTES, ClientConfig, hide
@@ -97,6 +98,40 @@ class _Face:
     _core: Fetcher
     sandbox_ids: list[str]
 
+    # One constructor for both clients (the arguments are documented on each class).
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = None,
+        *,
+        connection_token: str | SecretStr | None = None,
+        base_url: str | None = None,
+        max_concurrency: int = 8,
+        timeout: float = 30.0,
+        max_retries: int | None = None,
+        rate_limit: tuple[int, float] | str | None = "auto",
+        allow_insecure: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        retry_policy: RetryPolicy | None = None,
+        transport: AsyncBaseTransport | None = None,
+    ) -> None:
+        api_key, connection_token = hide(api_key), hide(connection_token)  # type: ignore[assignment]
+        settings = {
+            "base_url": base_url,
+            "max_concurrency": max_concurrency,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "allow_insecure": allow_insecure,
+            "max_response_bytes": max_response_bytes,
+            "rate_limit": rate_limit,
+            "retry_policy": retry_policy,
+        }
+        self._attach(_core(api_key, connection_token, transport, settings), [])
+
+    def _attach(self, core: Fetcher, sandbox_ids: list[str]) -> None:
+        """Take the core built from the settings (the sync client also starts its loop)."""
+        self._core = core
+        self.sandbox_ids = sandbox_ids
+
     @property
     def base_url(self) -> str:
         """The base URL, credentials removed."""
@@ -155,36 +190,10 @@ class AsyncClient(_Face):
         ...         batch = await client.get_many(["801f9ede-c698-4e66-a7fc-48d19eebaa4f"])
     """
 
-    def __init__(
-        self,
-        api_key: str | SecretStr | None = None,
-        *,
-        connection_token: str | SecretStr | None = None,
-        base_url: str | None = None,
-        max_concurrency: int = 8,
-        timeout: float = 30.0,
-        max_retries: int | None = None,
-        rate_limit: tuple[int, float] | str | None = "auto",
-        allow_insecure: bool = False,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        retry_policy: RetryPolicy | None = None,
-        transport: AsyncBaseTransport | None = None,
-    ) -> None:
-        api_key, connection_token = hide(api_key), hide(connection_token)  # type: ignore[assignment]
-        settings = {
-            "base_url": base_url,
-            "max_concurrency": max_concurrency,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "allow_insecure": allow_insecure,
-            "max_response_bytes": max_response_bytes,
-            "rate_limit": rate_limit,
-            "retry_policy": retry_policy,
-        }
-        self._core = _core(api_key, connection_token, transport, settings)
-        self.sandbox_ids = []
+    def _attach(self, core: Fetcher, sandbox_ids: list[str]) -> None:
+        super()._attach(core, sandbox_ids)
         # Dropped without aclose(): its sockets are closed synchronously (no thread, no loop).
-        self._finalizer = weakref.finalize(self, self._core.requester.close_now)
+        self._finalizer = weakref.finalize(self, core.requester.close_now)
 
     @classmethod
     def sandbox(
@@ -232,6 +241,7 @@ class AsyncClient(_Face):
         result: Order = await self._core.get(id, remote_data, order=True)
         return result
 
+    # Written out on purpose (see Client.get_many): the public faces show every option.
     async def get_many(
         self,
         ids: Iterable[str],
@@ -370,7 +380,7 @@ async def _next_page(pages: AsyncGenerator[list[Fulfillment], None]) -> list[Ful
     return await anext(pages)
 
 
-class Client(_Face):
+class Client(_Face, Closing):
     """Synchronous Panora fulfillments client: the same arguments and methods as
     :class:`AsyncClient`, not awaited. Safe to call inside a running event loop, and to
     :meth:`close` from another thread (running calls raise
@@ -384,37 +394,8 @@ class Client(_Face):
         True
     """
 
-    def __init__(
-        self,
-        api_key: str | SecretStr | None = None,
-        *,
-        connection_token: str | SecretStr | None = None,
-        base_url: str | None = None,
-        max_concurrency: int = 8,
-        timeout: float = 30.0,
-        max_retries: int | None = None,
-        rate_limit: tuple[int, float] | str | None = "auto",
-        allow_insecure: bool = False,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        retry_policy: RetryPolicy | None = None,
-        transport: AsyncBaseTransport | None = None,
-    ) -> None:
-        api_key, connection_token = hide(api_key), hide(connection_token)  # type: ignore[assignment]
-        settings = {
-            "base_url": base_url,
-            "max_concurrency": max_concurrency,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "allow_insecure": allow_insecure,
-            "max_response_bytes": max_response_bytes,
-            "rate_limit": rate_limit,
-            "retry_policy": retry_policy,
-        }
-        self._start(_core(api_key, connection_token, transport, settings), [])
-
-    def _start(self, core: Fetcher, sandbox_ids: list[str]) -> None:
-        self._core = core
-        self.sandbox_ids = sandbox_ids
+    def _attach(self, core: Fetcher, sandbox_ids: list[str]) -> None:
+        super()._attach(core, sandbox_ids)
         self._loop = LoopThread()
         # Dropped without close(): release thread, loop and sockets (never starts a thread).
         self._finalizer = weakref.finalize(self, self._loop.close, core.requester.aclose)
@@ -465,6 +446,8 @@ class Client(_Face):
         result: Order = self._loop.run(self._core.get(id, remote_data, order=True))
         return result
 
+    # The same signature as AsyncClient.get_many and the core's, on purpose: each public
+    # face shows its whole signature in a notebook's help, which **kwargs would hide.
     def get_many(
         self,
         ids: Iterable[str],
@@ -578,14 +561,3 @@ class Client(_Face):
         thread: calls running meanwhile raise :class:`~fulfillkit.ClientClosedError`."""
         self._core.requester.closed = True
         self._finalizer()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -26,13 +26,20 @@ __all__ = ["Closing"]
 
 
 class Closing(ABC):
-    """Mixin: ``with x:`` returns ``x`` and calls ``x.close()`` at the end of the block."""
+    """Mixin: ``with x:`` returns ``x`` and calls ``x.close()`` at the end of the block
+    (``x.abort()`` when the block raised)."""
 
     __slots__ = ()
 
     @abstractmethod
-    def close(self) -> None:
-        """Release what the object holds (connections, threads, files)."""
+    def close(self) -> object:
+        """Release what the object holds (connections, threads, files); a subclass may
+        return what it produced (a sink, the path it committed)."""
+
+    def abort(self) -> None:
+        """Release after a block that raised; the same as :meth:`close` unless a class
+        must not commit half a job (a sink throws its unfinished part away)."""
+        self.close()
 
     def __enter__(self) -> Self:
         return self
@@ -43,4 +50,7 @@ class Closing(ABC):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()

@@ -38,11 +38,11 @@ import time
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Final, Literal, Self
+from typing import IO, Any, Final, Literal
 
 from pydantic import SecretStr
 
+from fulfillkit.closing import Closing
 from fulfillkit.errors import CheckpointError
 from fulfillkit.fetch.protocol import same_id
 from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment
@@ -59,7 +59,7 @@ def _token_hmac(token: SecretStr | str, salt: str) -> str:
     return hmac.new(bytes.fromhex(salt), value.encode(), hashlib.sha256).hexdigest()
 
 
-class Checkpoint:
+class Checkpoint(Closing):
     """One checkpoint file. :meth:`open` first (checks, loads), then :meth:`write`.
 
     Args:
@@ -245,17 +245,6 @@ class Checkpoint:
                 os.fsync(file.fileno())
             finally:
                 file.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _line(record_id: str, record: Fulfillment) -> bytes:

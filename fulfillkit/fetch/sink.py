@@ -47,9 +47,9 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
 
+from fulfillkit.closing import Closing
 from fulfillkit.errors import SinkError
 from fulfillkit.models import Fulfillment
 
@@ -75,7 +75,7 @@ _PART_GLOB: Final = "part-*.parquet"
 _TEMP_GLOB: Final = ".part-*.parquet.tmp"
 
 
-class ParquetSink:
+class ParquetSink(Closing):
     """Write fulfillments to the dataset folder ``path``, ``row_group_size`` records a part.
 
     Args:
@@ -237,20 +237,6 @@ class ParquetSink:
             with contextlib.suppress(OSError):
                 self._temp.unlink()
             self._temp = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"buffered={self.buffered}"

@@ -119,6 +119,8 @@ def to_arrow(
     return pa.table(columns)
 
 
+# to_arrow's options written out again on purpose: a public function shows its whole
+# signature in a notebook's help (shift-tab), which **kwargs would hide.
 def to_frame(
     records: Records,
     *,
