@@ -8,9 +8,9 @@ fulfillments are audited in a fraction of a second (``benchmarks/bench_audit.py`
 input is never modified.
 
 Carrier validation is not written again here: the detected carrier, the mismatch and the
-check digits come from :mod:`fulfillkit.tracking` (``carrier_detected``,
-:func:`~fulfillkit.tracking.detect_carrier_codes`), tracking pages from
-:func:`~fulfillkit.tracking.tracking_url`.
+check digits come from :mod:`fulfillkit.carriers` (``carrier_detected``,
+:func:`~fulfillkit.carriers.detect_carrier_codes`), tracking pages from
+:func:`~fulfillkit.carriers.tracking_url`.
 
 =========================== ======== ==============================================================
 rule                        severity what it finds
@@ -111,7 +111,7 @@ carrier (as :func:`~fulfillkit.carrier_report` groups it); ``tracking_number`` i
 for rules about one number."""
 
 FULLY_CHECKED: Final = frozenset({"UPS", "USPS", "FedEx"})
-"""Carriers every one of whose tracking number formats :mod:`fulfillkit.tracking` knows: a
+"""Carriers every one of whose tracking number formats :mod:`fulfillkit.carriers` knows: a
 number stated as theirs that matches none is ``unknown_format``. Other carriers' numbers
 that match nothing (DHL eCommerce, a domestic PostNL number, ...) are only
 ``unrecognised_number`` (info)."""
@@ -120,7 +120,7 @@ FUTURE_TOLERANCE: Final = pd.Timedelta(minutes=5)
 """Clock skew allowed before a timestamp counts as in the future."""
 
 _ARROW: Final = pd.StringDtype("pyarrow")  # working text: string ops run in Arrow, not Python
-_SEPARATORS: Final = r"[ \t\n\r\f\v-]+"  # what fulfillkit.tracking strips before detecting
+_SEPARATORS: Final = r"[ \t\n\r\f\v-]+"  # what fulfillkit.carriers strips before detecting
 _HOST: Final = r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/?#:]+)"
 _DOMAIN: Final = r"([^.]+\.(?:(?:com?|org|net|gov|ac)\.[a-z]{2}|[^.]+))\.?$"
 _FAILED: Final = ("failure", "attempted_delivery")
@@ -257,7 +257,7 @@ def _no_tracking_url(ctx: _Context) -> Hits:
 
 
 def _derivable(carriers: pd.Series[Any]) -> npt.NDArray[np.bool_]:
-    """Whether :func:`~fulfillkit.tracking.tracking_url` gives a page for each carrier:
+    """Whether :func:`~fulfillkit.carriers.tracking_url` gives a page for each carrier:
     asked once per distinct name."""
     codes, names = pd.factorize(carriers)
     known = np.array([tracking_url(str(name), "0") is not None for name in names] + [False])
@@ -270,7 +270,7 @@ def _check_digits(ctx: _Context) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any
 
     Each candidate is tried with the ten digits in its check position (the last character;
     the 11th of a 13-character UPU S10 number) through the one detector of
-    :mod:`fulfillkit.tracking`: no carrier rule is written twice."""
+    :mod:`fulfillkit.carriers`: no carrier rule is written twice."""
     if ctx.check_digits is not None:
         return ctx.check_digits
     checkable = ctx.stated.isin(CARRIER_NAMES).to_numpy(dtype=bool)
