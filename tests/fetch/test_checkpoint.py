@@ -113,7 +113,9 @@ def test_a_complete_last_line_without_newline_is_kept_a_torn_one_is_cut(
         sent = app.stats.requests
         batch = c.get_many(ids, progress=False, checkpoint=path)
     assert batch.ok and app.stats.requests == sent
-    assert [r["id"] for r in lines(path)[1:]] == ids  # torn tail cut, nothing else
+    # Torn tail cut, nothing else: each id once (lines are in completion order, which
+    # concurrency decides).
+    assert sorted(r["id"] for r in lines(path)[1:]) == sorted(ids)
 
 
 def test_a_line_that_is_not_that_ids_fulfillment_is_refetched(
