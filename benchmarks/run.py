@@ -161,27 +161,23 @@ def fetch_section(
 
 
 def write_records(path: Path, n: int) -> None:
-    """``n`` sandbox fulfillments as a JSON array (remote_data kept up to 100,000; for
-    more, 100,000 distinct records are repeated with suffixed ids and without remote_data,
-    so that the input file and the parsed input stay a few GB at most)."""
+    """``n`` sandbox fulfillments as NDJSON, one record per line (remote_data kept up to
+    100,000; for more, 100,000 distinct records are repeated with suffixed ids and without
+    remote_data, so that the input file and the parsed input stay a few GB at most)."""
     from fulfillkit.sandbox import make_dataset
 
     base = make_dataset(min(n, 100_000), seed=0).fulfillments
-    if n <= len(base):
-        path.write_text(json.dumps(base[:n]), encoding="utf-8")
-        return
-    slim = [{k: v for k, v in r.items() if k != "remote_data"} for r in base]
     with path.open("w", encoding="utf-8") as out:
-        out.write("[")
+        if n <= len(base):
+            out.writelines(json.dumps(record) + "\n" for record in base[:n])
+            return
+        slim = [{k: v for k, v in r.items() if k != "remote_data"} for r in base]
         written = 0
         while written < n:
             copy = written // len(slim)
-            chunk = slim[: n - written]
-            for record in chunk:
-                record = {**record, "id": f"{record['id']}-{copy}"}
-                out.write(("," if written else "") + json.dumps(record))
+            for record in slim[: n - written]:
+                out.write(json.dumps({**record, "id": f"{record['id']}-{copy}"}) + "\n")
                 written += 1
-        out.write("]")
 
 
 FRAME_PAIRS = (
@@ -195,7 +191,7 @@ BIG_TARGETS = "targets: growth < 400 MB, peak < 1,500 MB"
 def frame_section(n: int, repeats: int, tmp: Path, *, arrow: bool = True) -> list[Row]:
     """``bench_frame.py``'s fresh-process workers, alternating the approaches: to_frame vs
     the pandas way and, when ``arrow``, to_arrow vs ``pa.Table.from_pylist`` + explode."""
-    data = tmp / f"records-{n}.json"
+    data = tmp / f"records-{n}.ndjson"
     log(f"  writing {n:,} records ...")
     write_records(data, n)
     pairs = FRAME_PAIRS if arrow else FRAME_PAIRS[:1]

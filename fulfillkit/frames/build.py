@@ -86,6 +86,7 @@ PANDAS_TEXT: Final = pa.large_string()
 """What pandas' ``string[pyarrow]`` holds (64-bit offsets): :func:`to_frame` builds its
 text in it, so the frame shares the Arrow buffers."""
 _ITEMS: Final = itemgetter("items")
+_EMPTY: Final[dict[str, Any]] = {}
 _PRIVATE: Final = attrgetter("__pydantic_private__")  # a slot: ._unparsed_timestamps is 10x slower
 _CONVERSION_ERRORS: Final = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, IndexError)
 
@@ -199,13 +200,79 @@ def _build(
     url_templates: Mapping[str, str],
     field_mappings: FieldMappings,
     text: pa.DataType,
-) -> tuple[dict[str, pa.Array], list[Any]]:
-    """The pipeline: read -> lay out rows -> source columns -> derived columns. Returns the
-    columns in order (a table is one ``pa.table`` away) and the ids whose timestamps did
-    not parse. Source text columns are built as ``text`` (``large_string`` for pandas:
-    widened per record, before the rows are laid out, which is cheaper than after)."""
+) -> tuple[dict[str, pa.Array | pa.ChunkedArray], list[Any]]:
+    """The pipeline, run on slices of :data:`CHUNK` records whose columns become the chunks
+    of the result: the intermediate arrays of one slice are all that is held beside the
+    result (and stay in the CPU's caches), so the peak is little more than the table.
+
+    Slices are independent except for the field-mapping columns, whose names are the union
+    over all records in order of first appearance. When a slice had to read its
+    ``field_mappings`` in Python (nested or non-text values: the column types are inferred
+    from the values, and nested keys can collide across records), the whole input is
+    built in one piece instead, so that the result does not depend on the slicing."""
     if field_mappings not in ("columns", "json"):
         raise ValueError(f'field_mappings must be "columns" or "json", not {field_mappings!r}')
+    given: list[Any] = records if isinstance(records, list) else list(records)
+    options = (remote_data, sep, explode, carriers, url_templates, field_mappings, text)
+    if len(given) <= CHUNK:
+        columns, unparsed, _ = _build_part(given, *options)
+        return dict(columns), unparsed
+    parts = []
+    pool = pa.default_memory_pool()
+    for start in range(0, len(given), CHUNK):
+        parts.append(_build_part(given[start : start + CHUNK], *options))
+        pool.release_unused()  # the slice's intermediates: reused by the next, not kept
+    if not all(simple for _, _, simple in parts):
+        del parts
+        columns, unparsed, _ = _build_part(given, *options)
+        return dict(columns), unparsed
+    return _combine([columns for columns, _, _ in parts], sep), [
+        record_id for _, unparsed, _ in parts for record_id in unparsed
+    ]
+
+
+CHUNK: Final = 16_384
+"""Records per slice in :func:`_build` (and so rows per chunk of the result, before the
+explode): large enough that the per-slice overhead of the kernels is small, small enough
+that a slice's intermediate arrays stay in cache."""
+
+
+def _combine(parts: list[dict[str, pa.Array]], sep: str) -> dict[str, pa.ChunkedArray]:
+    """The slices' columns as chunked arrays, in the columns' order: field-mapping columns
+    (after ``items``) are the union of the slices', in order of first appearance, null
+    where a slice had no such key."""
+    prefix = f"{FIELD_MAPPINGS_PREFIX}{sep}"
+    mapped: dict[str, pa.DataType] = {}
+    for part in parts:
+        for name, column in part.items():
+            if name.startswith(prefix) and name not in mapped:
+                mapped[name] = column.type
+    fixed = [n for n in parts[0] if not n.startswith(prefix)]
+    at = fixed.index("items") + 1
+    combined: dict[str, pa.ChunkedArray] = {}
+    for name in fixed[:at] + list(mapped) + fixed[at:]:
+        kind = mapped.get(name) or parts[0][name].type
+        chunks = [p[name] if name in p else pa.nulls(len(p["id"]), kind) for p in parts]
+        combined[name] = pa.chunked_array(chunks, type=kind)
+    return combined
+
+
+def _build_part(
+    records: list[Any],
+    remote_data: bool,
+    sep: str,
+    explode: bool,
+    carriers: CarrierTable,
+    url_templates: Mapping[str, str],
+    field_mappings: FieldMappings,
+    text: pa.DataType,
+) -> tuple[dict[str, pa.Array], list[Any], bool]:
+    """The pipeline on one slice: read -> lay out rows -> source columns -> derived
+    columns. Returns the columns in order, the ids whose timestamps did not parse, and
+    whether the field mappings were Panora's flat text (or absent), so that slices can be
+    put side by side. Source text columns are built as ``text`` (``large_string`` for
+    pandas: widened per record, before the rows are laid out, which is cheaper than
+    after)."""
     source = _read(records, with_map=field_mappings == "columns")
     fields = source.fields
     numbers, urls = fields.pop("tracking_numbers"), fields.pop("tracking_urls")
@@ -244,14 +311,16 @@ def _build(
         bad |= unparsed
     columns["items"] = _items_column(source.items, rows, text)
     del source.items
+    simple = True
     if field_mappings == "json":
         mappings = json_column([d.get("field_mappings") for d in source.dicts])
         columns[FIELD_MAPPINGS_PREFIX] = _take(mappings, rows, text)
     else:
         found = fields.pop("field_mappings", None)
         if found is None:
-            found = [d.get("field_mappings") for d in source.dicts]
-        elif text != ARROW_STRING:
+            found = _text_map([d.get("field_mappings") for d in source.dicts])
+            simple = isinstance(found, pa.MapArray) or not any(found)
+        if isinstance(found, pa.MapArray) and text != ARROW_STRING:
             found = found.cast(pa.map_(ARROW_STRING, text))
         flat = mapping_columns(found, layout.n_records, record_ids, sep, rows)
         columns.update({f"{FIELD_MAPPINGS_PREFIX}{sep}{k}": v for k, v in flat.items()})
@@ -260,7 +329,19 @@ def _build(
         raws = [d.get("remote_data") for d in source.dicts]
         columns[SHIPMENT_STATUS_COLUMN] = _take(shipment_statuses(raws), rows, text)
         columns[REMOTE_DATA_COLUMN] = _take(json_column(raws), rows, text)
-    return columns, [record_ids[i] for i in np.flatnonzero(bad).tolist()]
+    return columns, [record_ids[i] for i in np.flatnonzero(bad).tolist()], simple
+
+
+def _text_map(mappings: list[Any]) -> pa.MapArray | list[Any]:
+    """Field mappings read in Python as a ``map<string, string>`` when they are Panora's
+    flat text objects (or null / empty), else as they are."""
+    if not any(mappings):
+        return mappings
+    try:
+        found: pa.MapArray = pa.array(mappings, type=TEXT_MAP, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return mappings
+    return found
 
 
 def _warn_unparsed(ids: list[Any]) -> None:
@@ -435,10 +516,13 @@ def _time_values(values: list[Any]) -> pa.Array | list[Any]:
 def _items_column(items: list[Any], rows: pa.Array | None, text: pa.DataType) -> pa.Array:
     """``items`` as JSON text. When every value is ``{}`` (what Panora sends) or null, the
     column is the constant ``"{}"`` with the nulls: no value is encoded."""
-    kinds = set(map(type, items))
-    if not kinds <= {dict, type(None)} or any(items):
+    missing = items.count(None)
+    if items.count(_EMPTY) + missing != len(items):  # == {}: only an empty dict (not [], 0)
         return _take(json_column(items), rows, text)
-    present = pa.array([v is not None for v in items], type=pa.bool_())
+    n_rows = len(items) if rows is None else len(rows)
+    if not missing:
+        return pa.repeat(pa.scalar("{}", text), n_rows)
+    present = pa.array(items, type=pa.struct([])).is_valid()  # {} valid, None null
     present = _take(present, rows, text)
     return pc.if_else(present, pa.scalar("{}", text), pa.scalar(None, text))
 

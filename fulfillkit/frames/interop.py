@@ -30,14 +30,15 @@ def _table(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options
 
 def to_polars(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any) -> Any:
     """Fulfillments as a ``polars.DataFrame``: :func:`~fulfillkit.to_arrow` handed to
-    ``polars.from_arrow`` (no copy of the buffers). ``data`` is a table already built, or
-    records (then ``options`` go to ``to_arrow``).
+    ``polars.from_arrow`` (no copy of the buffers: the table's chunks stay Polars' chunks;
+    ``.rechunk()`` the result if one contiguous chunk is wanted). ``data`` is a table
+    already built, or records (then ``options`` go to ``to_arrow``).
 
     Raises:
         ImportError: polars is not installed (``pip install 'fulfillkit[polars]'``).
     """
     polars = require("polars", "polars", "fk.to_polars")
-    return polars.from_arrow(_table(data, **options))
+    return polars.from_arrow(_table(data, **options), rechunk=False)
 
 
 def sql(query: str, **tables: pa.Table | Iterable[Fulfillment | Mapping[str, Any]]) -> pa.Table:
