@@ -295,6 +295,7 @@ def _build_part(
         url_templates,
     )
     derived_columns = derived.row_columns() if explode else derived.record_columns(layout.n_records)
+    derived_columns = {k: _take(v, None, text) for k, v in derived_columns.items()}
     del derived, carrier
     if explode:
         columns.update(layout.tracking_columns(numbers.cast(text), urls.cast(text)))
