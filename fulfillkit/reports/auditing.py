@@ -67,6 +67,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from fulfillkit.carriers import (
     CARRIER_NAMES,
@@ -80,7 +82,7 @@ from fulfillkit.carriers import (
 )
 from fulfillkit.frames import STRING, UnparsedTimestampWarning, first_positions, to_frame
 from fulfillkit.models import Fulfillment
-from fulfillkit.reports.carriers import _stated, fulfillment_labels
+from fulfillkit.reports.carriers import _detected, _stated
 
 __all__ = [
     "FINDINGS_SCHEMA",
@@ -121,6 +123,7 @@ FUTURE_TOLERANCE: Final = pd.Timedelta(minutes=5)
 
 _ARROW: Final = pd.StringDtype("pyarrow")  # working text: string ops run in Arrow, not Python
 _SEPARATORS: Final = r"[ \t\n\r\f\v-]+"  # what fulfillkit.carriers strips before detecting
+_SEPARATOR_CHARS: Final = " \t\n\r\f\v-"  # the same, one character at a time
 _HOST: Final = r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/?#:]+)"
 _DOMAIN: Final = r"([^.]+\.(?:(?:com?|org|net|gov|ac)\.[a-z]{2}|[^.]+))\.?$"
 _FAILED: Final = ("failure", "attempted_delivery")
@@ -152,7 +155,8 @@ class AuditRule:
 
 class _Context:
     """Everything the rules share, computed once: the deduplicated exploded rows and
-    their derived columns as plain arrays."""
+    their derived columns as plain arrays (text as ``string[pyarrow]`` Series over one
+    Arrow array, flags as numpy masks)."""
 
     def __init__(
         self,
@@ -163,6 +167,7 @@ class _Context:
         untracked_days: float,
         table: CarrierTable | None,
         unparsed: npt.NDArray[np.bool_] | None,
+        id_codes: npt.NDArray[np.intp] | None = None,
     ) -> None:
         n = len(rows)
         self.rows = rows
@@ -171,41 +176,148 @@ class _Context:
         self.max_lag = max_lag
         self.untracked_days = untracked_days
         self.unknown = (table or DEFAULT_CARRIERS).unknown
-        index = rows["tracking_index"] if "tracking_index" in rows else _na(n, "Int64")
-        self.first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
+        self.first_row = first_positions(rows)
+        raw_ids = rows["id"] if "id" in rows else None
+        if id_codes is None:
+            id_codes = _factorize(raw_ids) if raw_ids is not None else np.full(n, -1, np.intp)
         self.ids = _text(rows, "id")
-        codes, _ = pd.factorize(self.ids)
+        # The ids as given when stripping changed none (the usual case): no second pass.
+        codes = id_codes if _unchanged(raw_ids, self.ids) else _factorize(self.ids)
         # Rows without an id: each run starting at a first row is one fulfillment.
-        raw = np.where(codes >= 0, codes, -np.cumsum(self.first_row, dtype=np.int64))
-        self.key = pd.factorize(raw)[0]
+        self.key = _fulfillment_keys(codes, self.first_row)
         # factorize numbers keys in order of appearance: a row is its fulfillment's first
         # when its key is above every key before it.
         before = np.maximum.accumulate(np.concatenate([[-1], self.key[:-1]]))
         self.first = self.key > before
         number = _text(rows, "tracking_number")
         self.number = number
-        self.has_number = number.notna().to_numpy()
-        self.clean = number.str.replace(_SEPARATORS, "", regex=True).str.upper()
+        self.has_number = number.notna().to_numpy(dtype=bool)
+        self.clean = _without_separators(number).str.upper()
         self.any_number = np.bincount(self.key, weights=self.has_number)[self.key] > 0
         self.source_url = _source_urls(rows)
-        self.has_url = self.source_url.notna().to_numpy()
-        self.stated = pd.Series(_stated(rows, table).to_numpy(dtype=object), dtype=_ARROW)
-        # The fulfillment's carrier, as carrier_report counts it.
-        labels = fulfillment_labels(rows, "effective", table=table)
-        self.carrier = pd.Series(labels.to_numpy(dtype=object), dtype=_ARROW)
+        self.has_url = self.source_url.notna().to_numpy(dtype=bool)
+        self.stated = _as_text(_stated(rows, table))
+        # The fulfillment's carrier, as carrier_report counts it (fulfillment_labels).
+        self.carrier = _fulfillment_carriers(
+            self.stated,
+            _as_text(_detected(rows)),
+            _fulfillment_keys(id_codes, self.first_row),
+            self.unknown,
+        )
         detected = _text(rows, "carrier_detected")
         if "carrier_detected" not in rows:
             detected = _names(detect_carrier_codes(number.tolist()))
         self.detected = detected
+        self.has_detected = detected.notna().to_numpy(dtype=bool)
         self.order = _text(rows, "order_id")
         self.created = _time(rows, "created_at")
         self.modified = _time(rows, "modified_at")
         self.unparsed = unparsed if unparsed is not None else np.zeros(n, dtype=bool)
         self.check_digits: tuple[npt.NDArray[np.bool_], npt.NDArray[Any]] | None = None
+        self._number_codes: npt.NDArray[np.intp] | None = None
+        self._status: pd.Series[Any] | None = None
 
     def once(self, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """``mask`` on the first row of each fulfillment only."""
         return mask & self.first
+
+    def number_codes(self) -> npt.NDArray[np.intp]:
+        """``pd.factorize`` codes of the cleaned numbers (``-1``: no number), shared by
+        the rules that compare numbers."""
+        if self._number_codes is None:
+            self._number_codes = _factorize(self.clean)
+        return self._number_codes
+
+    def status(self) -> pd.Series[Any]:
+        """``shipment_status`` stripped and lower-cased (``NA``: blank or absent)."""
+        if self._status is None:
+            self._status = _text(self.rows, "shipment_status").str.lower()
+        return self._status
+
+
+def _factorize(values: pd.Series[Any]) -> npt.NDArray[np.intp]:
+    codes, _ = pd.factorize(values)
+    return np.asarray(codes, dtype=np.intp)
+
+
+def _unchanged(raw: pd.Series[Any] | None, text: pd.Series[Any]) -> bool:
+    """Whether :func:`_text` left every value of ``raw`` as it was (so that the factorize
+    codes of one stand for the other)."""
+    if raw is None:
+        return True
+    if raw.dtype != _ARROW:
+        return False
+    before, after = _arrow(raw), _arrow(text)
+    if before.null_count != after.null_count:
+        return False
+    same = pc.all(pc.equal(before, after)).as_py()
+    return same is None or bool(same)
+
+
+def _fulfillment_keys(
+    codes: npt.NDArray[np.intp], first_row: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.intp]:
+    """One key per fulfillment, numbered in order of appearance: the id's code, and for
+    rows without an id, each run starting at a first row."""
+    if not len(codes) or codes.min() >= 0:
+        return codes  # factorize codes: already numbered in order of appearance
+    raw = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))
+    return _factorize(pd.Series(raw))
+
+
+def _fulfillment_carriers(
+    stated: pd.Series[Any], detected: pd.Series[Any], key: npt.NDArray[np.intp], unknown: str
+) -> pd.Series[Any]:
+    """:func:`~fulfillkit.reports.carriers.fulfillment_labels` (``"effective"``) from the
+    columns already at hand: a row's label is its stated carrier, or when that is vague
+    (unknown, ``Other``) the detected one; every row takes its fulfillment's first label,
+    else its own stated carrier."""
+    n = len(stated)
+    if not n:
+        return stated
+    vague = stated.isin([unknown, OTHER]).to_numpy(dtype=bool)
+    found = detected.notna().to_numpy(dtype=bool)
+    known = (~vague & stated.notna().to_numpy(dtype=bool)) | (vague & found)
+    own = np.arange(n) + np.where(vague, n, 0)  # the row's label in stated ++ detected
+    labelled = np.flatnonzero(known)
+    keys, first = np.unique(key[labelled], return_index=True)
+    per_key = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+    per_key[keys] = own[labelled[first]]
+    picked = per_key[key]
+    choice = np.where(picked >= 0, picked, np.arange(n))
+    both = pa.concat_arrays([_arrow(stated), _arrow(detected)])
+    return _series(both.take(pa.array(choice)))
+
+
+def _arrow(text: pd.Series[Any]) -> pa.Array:
+    """The Arrow ``large_string`` array behind a ``string[pyarrow]`` Series (chunks, if
+    any, combined)."""
+    array = pa.array(text.array)  # the Series' own array, or chunks: then combined
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    return array
+
+
+def _series(array: pa.Array) -> pd.Series[Any]:
+    """A ``string[pyarrow]`` Series (fresh RangeIndex) over an Arrow text array."""
+    return pd.Series(pd.arrays.ArrowStringArray(array))
+
+
+def _as_text(values: pd.Series[Any]) -> pd.Series[Any]:
+    """``values`` as a ``string[pyarrow]`` Series with a fresh RangeIndex."""
+    text = values if values.dtype == _ARROW else values.astype(_ARROW)
+    return text.reset_index(drop=True)
+
+
+def _without_separators(text: pd.Series[Any]) -> pd.Series[Any]:
+    """``text`` without the characters of :data:`_SEPARATORS`: one plain replace per
+    character, the same as the regular expression and several times faster."""
+    array = _arrow(text)
+    for char in _SEPARATOR_CHARS:
+        array = pc.replace_substring(array, char, "")
+    return _series(array)
 
 
 def _na(n: int, dtype: Any) -> pd.Series[Any]:
@@ -685,7 +797,7 @@ def audit(
         (['a', 'b'], 'the same number is on 2 different orders')
     """
     selected = _select(rules, exclude)
-    rows, unparsed = _rows(data)
+    rows, unparsed, id_codes = _rows(data)
     ctx = _Context(
         rows,
         now=_utc(now),
@@ -693,6 +805,7 @@ def audit(
         untracked_days=untracked_days,
         table=table,
         unparsed=unparsed,
+        id_codes=id_codes,
     )
     findings = _findings(ctx, selected)
     findings.attrs["rules"] = [rule.name for rule in selected]
@@ -701,9 +814,10 @@ def audit(
 
 def _rows(
     data: pd.DataFrame | Iterable[Fulfillment | Mapping[str, Any]],
-) -> tuple[pd.DataFrame, npt.NDArray[np.bool_] | None]:
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_] | None, npt.NDArray[np.intp] | None]:
     """The rows to audit (one per tracking number, a row read twice kept once, a fresh
-    index) and, from records, which rows had a timestamp that failed to parse."""
+    index), from records which rows had a timestamp that failed to parse, and the
+    factorize codes of their ``id`` as given (``None`` without one)."""
     unparsed: npt.NDArray[np.bool_] | None = None
     if isinstance(data, pd.DataFrame):
         if "tracking_numbers" in data and "tracking_number" not in data:
@@ -714,57 +828,63 @@ def _rows(
         rows = data
     else:
         rows, unparsed = _frame_of_records(data)
-    if "id" in rows and "tracking_index" in rows:  # the same row read twice counts once
-        again = rows[["id", "tracking_index"]].duplicated().to_numpy(dtype=bool)
-        again = again & rows["id"].notna().to_numpy(dtype=bool)
+    codes = _factorize(rows["id"]) if "id" in rows else None
+    if codes is not None and "tracking_index" in rows:  # a row read twice counts once
+        position = _factorize(rows["tracking_index"]) + 1
+        pair = codes.astype(np.int64) * (int(position.max(initial=0)) + 1) + position
+        again = pd.Series(pair).duplicated().to_numpy(dtype=bool) & (codes >= 0)
         if again.any():
-            rows = rows[~again]
+            # Each id's first row is never a repeat: the codes keep their numbering.
+            rows, codes = rows[~again], codes[~again]
             unparsed = None if unparsed is None else unparsed[~again]
-    return rows.reset_index(drop=True), unparsed
+    return rows.reset_index(drop=True), unparsed, codes
 
 
 def _findings(ctx: _Context, selected: list[AuditRule]) -> pd.DataFrame:
-    """Run the rules; one row per hit, sorted by severity, rule order and row."""
-    columns = {
-        "id": ctx.ids,
-        "order_id": ctx.order,
-        "carrier": ctx.carrier,
-        "tracking_number": ctx.number,
-    }
-    values = {name: column.to_numpy(dtype=object) for name, column in columns.items()}
-    parts: list[pd.DataFrame] = []
+    """Run the rules; one row per hit, sorted by severity, rule order and row.
+
+    The frame is built once at the end: the hits of every rule (rows ascending) are laid
+    end to end in output order, and each column is one Arrow ``take`` of its source."""
+    found: list[tuple[int, int, npt.NDArray[np.intp], pa.Array]] = []
     for rank, rule in enumerate(selected):
         hits = rule.check(ctx)
         where = np.flatnonzero(hits.mask)
-        if not len(where):
-            continue
-        detail = hits.detail
-        if not isinstance(detail, str):
-            detail = np.asarray(detail, dtype=object)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "id": values["id"][where],
-                    "order_id": values["order_id"][where],
-                    "rule": rule.name,
-                    "severity": rule.severity,
-                    "carrier": values["carrier"][where],
-                    "tracking_number": values["tracking_number"][where]
-                    if rule.about_number
-                    else None,
-                    "detail": detail,
-                    "_rank": SEVERITIES.index(rule.severity) * len(RULES) + rank,
-                    "_row": where,
-                }
-            )
-        )
-    if not parts:
+        if len(where):
+            found.append((SEVERITIES.index(rule.severity), rank, where, _details(hits, where)))
+    if not found:
         return _empty()
-    findings = pd.concat(parts, ignore_index=True)
-    findings = findings.sort_values(["_rank", "_row"], kind="stable").drop(
-        columns=["_rank", "_row"]
-    )
-    return findings.reset_index(drop=True).astype(dict(FINDINGS_SCHEMA))
+    found.sort(key=lambda part: part[:2])
+    where = np.concatenate([part[2] for part in found])
+    which = np.repeat([rank for _, rank, _, _ in found], [len(part[2]) for part in found])
+    about = np.array([rule.about_number for rule in selected])[which]
+    rows = pa.array(where)
+    columns = {
+        "id": _arrow(ctx.ids).take(rows),
+        "order_id": _arrow(ctx.order).take(rows),
+        "rule": _texts([rule.name for rule in selected]).take(pa.array(which)),
+        "severity": _texts([rule.severity for rule in selected]).take(pa.array(which)),
+        "carrier": _arrow(ctx.carrier).take(rows),
+        "tracking_number": _arrow(ctx.number).take(pa.array(where, mask=~about)),
+        "detail": pa.concat_arrays([part[3] for part in found]),
+    }
+    assert list(columns) == list(FINDINGS_SCHEMA)
+    return pd.DataFrame({name: _series(values) for name, values in columns.items()})
+
+
+def _texts(values: list[str]) -> pa.Array:
+    return pa.array(values, type=pa.large_string())
+
+
+def _details(hits: Hits, where: npt.NDArray[np.intp]) -> pa.Array:
+    """The ``detail`` of each hit as Arrow text: one sentence repeated, or the rule's
+    array (converted as ``astype(string)`` would)."""
+    detail = hits.detail
+    if isinstance(detail, str):
+        return _texts([detail]).take(pa.array(np.zeros(len(where), dtype=np.intp)))
+    if isinstance(detail, pd.Series) and detail.dtype == _ARROW:
+        return _arrow(detail)
+    values = pd.array(np.asarray(detail, dtype=object), dtype=_ARROW)
+    return _arrow(pd.Series(values))
 
 
 def _utc(when: datetime | str | None) -> pd.Timestamp:
