@@ -56,6 +56,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -329,8 +330,8 @@ def _text(rows: pd.DataFrame, column: str) -> pd.Series[Any]:
     """A text column stripped, blank as ``NA`` (all ``NA`` when the frame lacks it)."""
     if column not in rows:
         return _na(len(rows), _ARROW)
-    text = rows[column].astype(_ARROW).str.strip()
-    return text.mask(text == "").reset_index(drop=True)
+    text = pc.utf8_trim_whitespace(_arrow(rows[column].astype(_ARROW)))
+    return _series(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text))
 
 
 def _time(rows: pd.DataFrame, column: str) -> pd.Series[Any]:
@@ -448,7 +449,7 @@ def _carrier_mismatch(ctx: _Context) -> Hits:
 
 def _reused_label(ctx: _Context) -> Hits:
     usable = ctx.has_number & ctx.order.notna().to_numpy()
-    number, _ = pd.factorize(ctx.clean)
+    number = ctx.number_codes()
     order, orders = pd.factorize(ctx.order)
     pairs = pd.unique(number[usable].astype(np.int64) * (len(orders) + 1) + order[usable])
     per_number = np.bincount(pairs // (len(orders) + 1), minlength=int(number.max(initial=0)) + 1)
@@ -458,7 +459,7 @@ def _reused_label(ctx: _Context) -> Hits:
 
 
 def _duplicate_number(ctx: _Context) -> Hits:
-    number, _ = pd.factorize(ctx.clean)
+    number = ctx.number_codes()
     pair = ctx.key.astype(np.int64) * (int(number.max(initial=0)) + 2) + number + 1
     mask = ctx.has_number & pd.Series(pair).duplicated().to_numpy()
     return Hits(mask, "listed more than once in this fulfillment")
@@ -466,15 +467,15 @@ def _duplicate_number(ctx: _Context) -> Hits:
 
 def _url_missing_number(ctx: _Context) -> Hits:
     both = ctx.has_number & ctx.has_url
-    url = ctx.source_url.str.replace("%20", "", regex=False).str.replace(
-        _SEPARATORS, "", regex=True
-    )
+    rows = pa.array(np.flatnonzero(both))
+    url = pc.replace_substring(_arrow(ctx.source_url).take(rows), "%20", "")
+    haystack = pc.utf8_upper(_arrow(_without_separators(_series(url))))
+    needle = _arrow(ctx.clean).take(rows)
+    # Arrow has no kernel for "this row's text in that row's": Python's own substring
+    # search over the two lists, no conversion beyond that.
+    contains = map(operator.contains, haystack.to_pylist(), needle.to_pylist())
     found = np.zeros(ctx.n, dtype=bool)
-    rows = np.flatnonzero(both)
-    text = np.dtypes.StringDType()
-    haystack = url.iloc[rows].str.upper().to_numpy(dtype=object).astype(text)
-    needle = ctx.clean.iloc[rows].to_numpy(dtype=object).astype(text)
-    found[rows] = np.strings.find(haystack, needle) >= 0
+    found[both] = np.fromiter(contains, dtype=bool, count=len(rows))
     return Hits(both & ~found, "the tracking URL does not contain the number")
 
 
@@ -586,12 +587,8 @@ def _slow_fulfillment(ctx: _Context) -> Hits:
     return Hits(mask, "created " + hours + f" h after its order (limit {ctx.max_lag})")
 
 
-def _status(ctx: _Context) -> pd.Series[Any]:
-    return _text(ctx.rows, "shipment_status").str.lower()
-
-
 def _shipment_failed(ctx: _Context) -> Hits:
-    status = _status(ctx)
+    status = ctx.status()
     mask = ctx.once(status.isin(_FAILED).to_numpy(dtype=bool))
     return Hits(mask, "shipment_status is " + status[mask])
 
@@ -601,7 +598,7 @@ def _untracked_too_long(ctx: _Context) -> Hits:
         return Hits(np.zeros(ctx.n, dtype=bool), "")
     age = ctx.now - ctx.created
     late = (age > pd.Timedelta(days=ctx.untracked_days)).fillna(False).to_numpy(dtype=bool)
-    delivered = (_status(ctx) == "delivered").fillna(False).to_numpy(dtype=bool)
+    delivered = (ctx.status() == "delivered").fillna(False).to_numpy(dtype=bool)
     mask = ctx.once(late & ~ctx.any_number & ~delivered)
     days = (age[mask].dt.total_seconds() // 86400).astype(int).astype(str).to_numpy(dtype=object)
     return Hits(mask, "still no tracking number " + days + " days after it was created")
