@@ -59,10 +59,10 @@ from __future__ import annotations
 import operator
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -177,7 +177,7 @@ class _Context:
         self.untracked_days = untracked_days
         self.unknown = (table or DEFAULT_CARRIERS).unknown
         self.first_row = first_positions(rows)
-        raw_ids = rows["id"] if "id" in rows else None
+        raw_ids = rows.get("id")
         if id_codes is None:
             id_codes = _factorize(raw_ids) if raw_ids is not None else np.full(n, -1, np.intp)
         self.ids = _text(rows, "id")
@@ -392,8 +392,9 @@ def _check_digits(ctx: _Context) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any
     s10 = (clean.str.len() == 13) & clean.str[-2:].str.isalpha()
     head = clean.str[:-1].where(~s10, clean.str[:10])
     tail = pd.Series("", index=clean.index, dtype=STRING).where(~s10, clean.str[11:])
-    variants = [(head + str(d) + tail).tolist() for d in range(10)]
-    codes = detect_carrier_codes([v for block in variants for v in block])
+    # The ten variants of every candidate, digit by digit, as one Arrow column: no list.
+    variants = pa.concat_arrays([_arrow(head + str(d) + tail) for d in range(10)])
+    codes = detect_carrier_codes(cast(Sequence[Any], pd.arrays.ArrowStringArray(variants)))
     found = codes.reshape(10, len(candidates))
     wanted = ctx.stated.iloc[candidates]
     ok = np.zeros(found.shape, dtype=bool)
