@@ -208,7 +208,6 @@ class _Context:
         if "carrier_detected" not in rows:
             detected = _names(detect_carrier_codes(number.tolist()))
         self.detected = detected
-        self.has_detected = detected.notna().to_numpy(dtype=bool)
         self.order = _text(rows, "order_id")
         self.created = _time(rows, "created_at")
         self.modified = _time(rows, "modified_at")
@@ -465,9 +464,9 @@ def _url_missing_number(ctx: _Context) -> Hits:
     both = np.flatnonzero(ctx.has_number & ctx.has_url)
     url = _arrow(ctx.source_url).take(pa.array(both))
     number = _arrow(ctx.clean).take(pa.array(both))
-    # The clean number (no separators) in the URL as given, upper-cased, is in it once
-    # separators are dropped too; only URLs with "%20" (whose removal could cut into the
-    # number) or without the number that plainly are looked at again, normalised.
+    # A clean number (it has no separators) found in the upper-cased URL as given stays
+    # there once the URL's separators are dropped. Only the URLs where it was not found,
+    # or with a "%20" (dropping it could cut into the number), are normalised and read again.
     found = _contained(number, pc.utf8_upper(url))
     found &= ~pc.match_substring(url, "%20").to_numpy(zero_copy_only=False)
     again = np.flatnonzero(~found)
@@ -872,7 +871,6 @@ def _findings(ctx: _Context, selected: list[AuditRule]) -> pd.DataFrame:
         "tracking_number": _arrow(ctx.number).take(pa.array(where, mask=~about)),
         "detail": pa.concat_arrays([part[3] for part in found]),
     }
-    assert list(columns) == list(FINDINGS_SCHEMA)
     return pd.DataFrame({name: _series(values) for name, values in columns.items()})
 
 
