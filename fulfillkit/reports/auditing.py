@@ -3,9 +3,12 @@
 :func:`audit` runs a table of rules (:data:`RULES`, one :class:`AuditRule` each: name,
 severity, description, function) over a :func:`~fulfillkit.to_frame` frame, or over
 records (then unparseable timestamps can be told apart from missing ones). Every rule is a
-few column operations over the whole frame, never a Python loop per row: 100,000
-fulfillments are audited in a fraction of a second (``benchmarks/bench_audit.py``). The
-input is never modified.
+few column operations over the whole frame (Arrow kernels, numpy), never Python code per
+row; the one exception is ``url_missing_number``'s "is this row's number in that row's
+URL", which Arrow has no kernel for: ``operator.contains`` mapped over the two columns.
+The findings frame is built once, one Arrow ``take`` per column. 100,000 fulfillments are
+audited in under half a second (``benchmarks/bench_audit.py``). The input is never
+modified.
 
 Carrier validation is not written again here: the detected carrier, the mismatch and the
 check digits come from :mod:`fulfillkit.carriers` (``carrier_detected``,
@@ -366,9 +369,10 @@ def _no_tracking_url(ctx: _Context) -> Hits:
 def _derivable(carriers: pd.Series[Any]) -> npt.NDArray[np.bool_]:
     """Whether :func:`~fulfillkit.carriers.tracking_url` gives a page for each carrier:
     asked once per distinct name."""
-    codes, names = pd.factorize(carriers)
-    known = np.array([tracking_url(str(name), "0") is not None for name in names] + [False])
-    return np.asarray(known[codes])
+    text = _arrow(carriers)
+    names = pc.unique(text).drop_null().to_pylist()
+    pages = _texts([name for name in names if tracking_url(name, "0") is not None])
+    return np.asarray(pc.is_in(text, value_set=pages).to_numpy(zero_copy_only=False), bool)
 
 
 def _check_digits(ctx: _Context) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
@@ -445,8 +449,8 @@ def _carrier_mismatch(ctx: _Context) -> Hits:
 def _reused_label(ctx: _Context) -> Hits:
     usable = ctx.has_number & ctx.order.notna().to_numpy()
     number = ctx.number_codes()
-    order, orders = pd.factorize(ctx.order)
-    pairs = pd.unique(number[usable].astype(np.int64) * (len(orders) + 1) + order[usable])
+    order, orders = pd.factorize(ctx.order[usable])  # only the usable rows: fewer to hash
+    pairs = pd.unique(number[usable].astype(np.int64) * (len(orders) + 1) + order)
     per_number = np.bincount(pairs // (len(orders) + 1), minlength=int(number.max(initial=0)) + 1)
     count = np.where(usable, per_number[number], 0)
     mask = usable & (count > 1)
