@@ -7,7 +7,7 @@ few column operations over the whole frame (Arrow kernels, numpy), never Python 
 row; the one exception is ``url_missing_number``'s "is this row's number in that row's
 URL", which Arrow has no kernel for: ``operator.contains`` mapped over the two columns.
 The findings frame is built once, one Arrow ``take`` per column. 100,000 fulfillments are
-audited in under half a second (``benchmarks/bench_audit.py``). The input is never
+audited in about half a second (``benchmarks/bench_audit.py``). The input is never
 modified.
 
 Carrier validation is not written again here: the detected carrier, the mismatch and the
