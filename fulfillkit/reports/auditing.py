@@ -3,9 +3,12 @@
 :func:`audit` runs a table of rules (:data:`RULES`, one :class:`AuditRule` each: name,
 severity, description, function) over a :func:`~fulfillkit.to_frame` frame, or over
 records (then unparseable timestamps can be told apart from missing ones). Every rule is a
-few column operations over the whole frame, never a Python loop per row: 100,000
-fulfillments are audited in a fraction of a second (``benchmarks/bench_audit.py``). The
-input is never modified.
+few column operations over the whole frame (Arrow kernels, numpy), never Python code per
+row; the one exception is ``url_missing_number``'s "is this row's number in that row's
+URL", which Arrow has no kernel for: ``operator.contains`` mapped over the two columns.
+The findings frame is built once, one Arrow ``take`` per column. 100,000 fulfillments are
+audited in about half a second (``benchmarks/bench_audit.py``). The input is never
+modified.
 
 Carrier validation is not written again here: the detected carrier, the mismatch and the
 check digits come from :mod:`fulfillkit.carriers` (``carrier_detected``,
@@ -56,17 +59,20 @@ Example:
 
 from __future__ import annotations
 
+import operator
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from fulfillkit.carriers import (
     CARRIER_NAMES,
@@ -80,7 +86,7 @@ from fulfillkit.carriers import (
 )
 from fulfillkit.frames import STRING, UnparsedTimestampWarning, first_positions, to_frame
 from fulfillkit.models import Fulfillment
-from fulfillkit.reports.carriers import _stated, fulfillment_labels
+from fulfillkit.reports.carriers import _detected, _stated
 
 __all__ = [
     "FINDINGS_SCHEMA",
@@ -152,7 +158,8 @@ class AuditRule:
 
 class _Context:
     """Everything the rules share, computed once: the deduplicated exploded rows and
-    their derived columns as plain arrays."""
+    their derived columns as plain arrays (text as ``string[pyarrow]`` Series over one
+    Arrow array, flags as numpy masks)."""
 
     def __init__(
         self,
@@ -163,6 +170,7 @@ class _Context:
         untracked_days: float,
         table: CarrierTable | None,
         unparsed: npt.NDArray[np.bool_] | None,
+        id_codes: npt.NDArray[np.intp] | None = None,
     ) -> None:
         n = len(rows)
         self.rows = rows
@@ -171,28 +179,34 @@ class _Context:
         self.max_lag = max_lag
         self.untracked_days = untracked_days
         self.unknown = (table or DEFAULT_CARRIERS).unknown
-        index = rows["tracking_index"] if "tracking_index" in rows else _na(n, "Int64")
-        self.first_row = (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=bool)
+        self.first_row = first_positions(rows)
+        raw_ids = rows.get("id")
+        if id_codes is None:
+            id_codes = _factorize(raw_ids) if raw_ids is not None else np.full(n, -1, np.intp)
         self.ids = _text(rows, "id")
-        codes, _ = pd.factorize(self.ids)
+        # The ids as given when stripping changed none (the usual case): no second pass.
+        codes = id_codes if _unchanged(raw_ids, self.ids) else _factorize(self.ids)
         # Rows without an id: each run starting at a first row is one fulfillment.
-        raw = np.where(codes >= 0, codes, -np.cumsum(self.first_row, dtype=np.int64))
-        self.key = pd.factorize(raw)[0]
+        self.key = _fulfillment_keys(codes, self.first_row)
         # factorize numbers keys in order of appearance: a row is its fulfillment's first
         # when its key is above every key before it.
         before = np.maximum.accumulate(np.concatenate([[-1], self.key[:-1]]))
         self.first = self.key > before
         number = _text(rows, "tracking_number")
         self.number = number
-        self.has_number = number.notna().to_numpy()
-        self.clean = number.str.replace(_SEPARATORS, "", regex=True).str.upper()
+        self.has_number = number.notna().to_numpy(dtype=bool)
+        self.clean = _series(pc.utf8_upper(_without_separators(_arrow(number))))
         self.any_number = np.bincount(self.key, weights=self.has_number)[self.key] > 0
         self.source_url = _source_urls(rows)
-        self.has_url = self.source_url.notna().to_numpy()
-        self.stated = pd.Series(_stated(rows, table).to_numpy(dtype=object), dtype=_ARROW)
-        # The fulfillment's carrier, as carrier_report counts it.
-        labels = fulfillment_labels(rows, "effective", table=table)
-        self.carrier = pd.Series(labels.to_numpy(dtype=object), dtype=_ARROW)
+        self.has_url = self.source_url.notna().to_numpy(dtype=bool)
+        self.stated = _as_text(_stated(rows, table))
+        # The fulfillment's carrier, as carrier_report counts it (fulfillment_labels).
+        self.carrier = _fulfillment_carriers(
+            self.stated,
+            _as_text(_detected(rows)),
+            _fulfillment_keys(id_codes, self.first_row),
+            self.unknown,
+        )
         detected = _text(rows, "carrier_detected")
         if "carrier_detected" not in rows:
             detected = _names(detect_carrier_codes(number.tolist()))
@@ -202,10 +216,106 @@ class _Context:
         self.modified = _time(rows, "modified_at")
         self.unparsed = unparsed if unparsed is not None else np.zeros(n, dtype=bool)
         self.check_digits: tuple[npt.NDArray[np.bool_], npt.NDArray[Any]] | None = None
+        self._number_codes: npt.NDArray[np.intp] | None = None
+        self._status: pd.Series[Any] | None = None
 
     def once(self, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """``mask`` on the first row of each fulfillment only."""
         return mask & self.first
+
+    def number_codes(self) -> npt.NDArray[np.intp]:
+        """``pd.factorize`` codes of the cleaned numbers (``-1``: no number), shared by
+        the rules that compare numbers."""
+        if self._number_codes is None:
+            self._number_codes = _factorize(self.clean)
+        return self._number_codes
+
+    def status(self) -> pd.Series[Any]:
+        """``shipment_status`` stripped and lower-cased (``NA``: blank or absent)."""
+        if self._status is None:
+            self._status = _text(self.rows, "shipment_status").str.lower()
+        return self._status
+
+
+def _factorize(values: pd.Series[Any]) -> npt.NDArray[np.intp]:
+    codes, _ = pd.factorize(values)
+    return np.asarray(codes, dtype=np.intp)
+
+
+def _unchanged(raw: pd.Series[Any] | None, text: pd.Series[Any]) -> bool:
+    """Whether :func:`_text` left every value of ``raw`` as it was (so that the factorize
+    codes of one stand for the other)."""
+    if raw is None:
+        return True
+    if raw.dtype != _ARROW:
+        return False
+    before, after = _arrow(raw), _arrow(text)
+    if before.null_count != after.null_count:
+        return False
+    same = pc.all(pc.equal(before, after)).as_py()
+    return same is None or bool(same)
+
+
+def _fulfillment_keys(
+    codes: npt.NDArray[np.intp], first_row: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.intp]:
+    """One key per fulfillment, numbered in order of appearance: the id's code, and for
+    rows without an id, each run starting at a first row."""
+    if not len(codes) or codes.min() >= 0:
+        return codes  # factorize codes: already numbered in order of appearance
+    raw = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))
+    return _factorize(pd.Series(raw))
+
+
+def _fulfillment_carriers(
+    stated: pd.Series[Any], detected: pd.Series[Any], key: npt.NDArray[np.intp], unknown: str
+) -> pd.Series[Any]:
+    """:func:`~fulfillkit.reports.carriers.fulfillment_labels` (``"effective"``) from the
+    columns already at hand: a row's label is its stated carrier, or when that is vague
+    (unknown, ``Other``) the detected one; every row takes its fulfillment's first label,
+    else its own stated carrier."""
+    n = len(stated)
+    if not n:
+        return stated
+    vague = stated.isin([unknown, OTHER]).to_numpy(dtype=bool)
+    found = detected.notna().to_numpy(dtype=bool)
+    known = (~vague & stated.notna().to_numpy(dtype=bool)) | (vague & found)
+    own = np.arange(n) + np.where(vague, n, 0)  # the row's label in stated ++ detected
+    labelled = np.flatnonzero(known)
+    keys, first = np.unique(key[labelled], return_index=True)
+    per_key = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+    per_key[keys] = own[labelled[first]]
+    picked = per_key[key]
+    choice = np.where(picked >= 0, picked, np.arange(n))
+    both = pa.concat_arrays([_arrow(stated), _arrow(detected)])
+    return _series(both.take(pa.array(choice)))
+
+
+def _arrow(text: pd.Series[Any]) -> pa.Array:
+    """The Arrow ``large_string`` array behind a ``string[pyarrow]`` Series (chunks, if
+    any, combined)."""
+    array = pa.array(text.array)  # the Series' own array, or chunks: then combined
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    return array
+
+
+def _series(array: pa.Array) -> pd.Series[Any]:
+    """A ``string[pyarrow]`` Series (fresh RangeIndex) over an Arrow text array."""
+    return pd.Series(pd.arrays.ArrowStringArray(array))
+
+
+def _as_text(values: pd.Series[Any]) -> pd.Series[Any]:
+    """``values`` as a ``string[pyarrow]`` Series with a fresh RangeIndex."""
+    text = values if values.dtype == _ARROW else values.astype(_ARROW)
+    return text.reset_index(drop=True)
+
+
+def _without_separators(text: pa.Array) -> pa.Array:
+    """``text`` without :data:`_SEPARATORS` (the kernel ``str.replace`` runs)."""
+    return pc.replace_substring_regex(text, _SEPARATORS, "")
 
 
 def _na(n: int, dtype: Any) -> pd.Series[Any]:
@@ -217,8 +327,8 @@ def _text(rows: pd.DataFrame, column: str) -> pd.Series[Any]:
     """A text column stripped, blank as ``NA`` (all ``NA`` when the frame lacks it)."""
     if column not in rows:
         return _na(len(rows), _ARROW)
-    text = rows[column].astype(_ARROW).str.strip()
-    return text.mask(text == "").reset_index(drop=True)
+    text = pc.utf8_trim_whitespace(_arrow(rows[column].astype(_ARROW)))
+    return _series(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text))
 
 
 def _time(rows: pd.DataFrame, column: str) -> pd.Series[Any]:
@@ -259,9 +369,10 @@ def _no_tracking_url(ctx: _Context) -> Hits:
 def _derivable(carriers: pd.Series[Any]) -> npt.NDArray[np.bool_]:
     """Whether :func:`~fulfillkit.carriers.tracking_url` gives a page for each carrier:
     asked once per distinct name."""
-    codes, names = pd.factorize(carriers)
-    known = np.array([tracking_url(str(name), "0") is not None for name in names] + [False])
-    return np.asarray(known[codes])
+    text = _arrow(carriers)
+    names = pc.unique(text).drop_null().to_pylist()
+    pages = _texts([name for name in names if tracking_url(name, "0") is not None])
+    return np.asarray(pc.is_in(text, value_set=pages).to_numpy(zero_copy_only=False), bool)
 
 
 def _check_digits(ctx: _Context) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
@@ -284,8 +395,9 @@ def _check_digits(ctx: _Context) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any
     s10 = (clean.str.len() == 13) & clean.str[-2:].str.isalpha()
     head = clean.str[:-1].where(~s10, clean.str[:10])
     tail = pd.Series("", index=clean.index, dtype=STRING).where(~s10, clean.str[11:])
-    variants = [(head + str(d) + tail).tolist() for d in range(10)]
-    codes = detect_carrier_codes([v for block in variants for v in block])
+    # The ten variants of every candidate, digit by digit, as one Arrow column: no list.
+    variants = pa.concat_arrays([_arrow(head + str(d) + tail) for d in range(10)])
+    codes = detect_carrier_codes(cast(Sequence[Any], pd.arrays.ArrowStringArray(variants)))
     found = codes.reshape(10, len(candidates))
     wanted = ctx.stated.iloc[candidates]
     ok = np.zeros(found.shape, dtype=bool)
@@ -336,9 +448,9 @@ def _carrier_mismatch(ctx: _Context) -> Hits:
 
 def _reused_label(ctx: _Context) -> Hits:
     usable = ctx.has_number & ctx.order.notna().to_numpy()
-    number, _ = pd.factorize(ctx.clean)
-    order, orders = pd.factorize(ctx.order)
-    pairs = pd.unique(number[usable].astype(np.int64) * (len(orders) + 1) + order[usable])
+    number = ctx.number_codes()
+    order, orders = pd.factorize(ctx.order[usable])  # only the usable rows: fewer to hash
+    pairs = pd.unique(number[usable].astype(np.int64) * (len(orders) + 1) + order)
     per_number = np.bincount(pairs // (len(orders) + 1), minlength=int(number.max(initial=0)) + 1)
     count = np.where(usable, per_number[number], 0)
     mask = usable & (count > 1)
@@ -346,24 +458,36 @@ def _reused_label(ctx: _Context) -> Hits:
 
 
 def _duplicate_number(ctx: _Context) -> Hits:
-    number, _ = pd.factorize(ctx.clean)
+    number = ctx.number_codes()
     pair = ctx.key.astype(np.int64) * (int(number.max(initial=0)) + 2) + number + 1
     mask = ctx.has_number & pd.Series(pair).duplicated().to_numpy()
     return Hits(mask, "listed more than once in this fulfillment")
 
 
 def _url_missing_number(ctx: _Context) -> Hits:
-    both = ctx.has_number & ctx.has_url
-    url = ctx.source_url.str.replace("%20", "", regex=False).str.replace(
-        _SEPARATORS, "", regex=True
+    both = np.flatnonzero(ctx.has_number & ctx.has_url)
+    url = _arrow(ctx.source_url).take(pa.array(both))
+    number = _arrow(ctx.clean).take(pa.array(both))
+    # A clean number (it has no separators) found in the upper-cased URL as given stays
+    # there once the URL's separators are dropped. Only the URLs where it was not found,
+    # or with a "%20" (dropping it could cut into the number), are normalised and read again.
+    found = _contained(number, pc.utf8_upper(url))
+    found &= ~pc.match_substring(url, "%20").to_numpy(zero_copy_only=False)
+    again = np.flatnonzero(~found)
+    text = pc.replace_substring(url.take(pa.array(again)), "%20", "")
+    found[again] = _contained(
+        number.take(pa.array(again)), pc.utf8_upper(_without_separators(text))
     )
-    found = np.zeros(ctx.n, dtype=bool)
-    rows = np.flatnonzero(both)
-    text = np.dtypes.StringDType()
-    haystack = url.iloc[rows].str.upper().to_numpy(dtype=object).astype(text)
-    needle = ctx.clean.iloc[rows].to_numpy(dtype=object).astype(text)
-    found[rows] = np.strings.find(haystack, needle) >= 0
-    return Hits(both & ~found, "the tracking URL does not contain the number")
+    missing = np.zeros(ctx.n, dtype=bool)
+    missing[both[~found]] = True
+    return Hits(missing, "the tracking URL does not contain the number")
+
+
+def _contained(needle: pa.Array, haystack: pa.Array) -> npt.NDArray[np.bool_]:
+    """Whether each ``needle`` is in the ``haystack`` of its row (no nulls). Arrow has no
+    kernel for a pattern per row: Python's own substring search over the two lists."""
+    found = map(operator.contains, haystack.to_pylist(), needle.to_pylist())
+    return np.fromiter(found, dtype=bool, count=len(needle))
 
 
 def _carrier_domains(templates: Mapping[str, str] = TRACKING_URL_TEMPLATES) -> dict[str, str]:
@@ -474,12 +598,8 @@ def _slow_fulfillment(ctx: _Context) -> Hits:
     return Hits(mask, "created " + hours + f" h after its order (limit {ctx.max_lag})")
 
 
-def _status(ctx: _Context) -> pd.Series[Any]:
-    return _text(ctx.rows, "shipment_status").str.lower()
-
-
 def _shipment_failed(ctx: _Context) -> Hits:
-    status = _status(ctx)
+    status = ctx.status()
     mask = ctx.once(status.isin(_FAILED).to_numpy(dtype=bool))
     return Hits(mask, "shipment_status is " + status[mask])
 
@@ -489,7 +609,7 @@ def _untracked_too_long(ctx: _Context) -> Hits:
         return Hits(np.zeros(ctx.n, dtype=bool), "")
     age = ctx.now - ctx.created
     late = (age > pd.Timedelta(days=ctx.untracked_days)).fillna(False).to_numpy(dtype=bool)
-    delivered = (_status(ctx) == "delivered").fillna(False).to_numpy(dtype=bool)
+    delivered = (ctx.status() == "delivered").fillna(False).to_numpy(dtype=bool)
     mask = ctx.once(late & ~ctx.any_number & ~delivered)
     days = (age[mask].dt.total_seconds() // 86400).astype(int).astype(str).to_numpy(dtype=object)
     return Hits(mask, "still no tracking number " + days + " days after it was created")
@@ -685,7 +805,7 @@ def audit(
         (['a', 'b'], 'the same number is on 2 different orders')
     """
     selected = _select(rules, exclude)
-    rows, unparsed = _rows(data)
+    rows, unparsed, id_codes = _rows(data)
     ctx = _Context(
         rows,
         now=_utc(now),
@@ -693,6 +813,7 @@ def audit(
         untracked_days=untracked_days,
         table=table,
         unparsed=unparsed,
+        id_codes=id_codes,
     )
     findings = _findings(ctx, selected)
     findings.attrs["rules"] = [rule.name for rule in selected]
@@ -701,9 +822,10 @@ def audit(
 
 def _rows(
     data: pd.DataFrame | Iterable[Fulfillment | Mapping[str, Any]],
-) -> tuple[pd.DataFrame, npt.NDArray[np.bool_] | None]:
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_] | None, npt.NDArray[np.intp] | None]:
     """The rows to audit (one per tracking number, a row read twice kept once, a fresh
-    index) and, from records, which rows had a timestamp that failed to parse."""
+    index), from records which rows had a timestamp that failed to parse, and the
+    factorize codes of their ``id`` as given (``None`` without one)."""
     unparsed: npt.NDArray[np.bool_] | None = None
     if isinstance(data, pd.DataFrame):
         if "tracking_numbers" in data and "tracking_number" not in data:
@@ -714,57 +836,62 @@ def _rows(
         rows = data
     else:
         rows, unparsed = _frame_of_records(data)
-    if "id" in rows and "tracking_index" in rows:  # the same row read twice counts once
-        again = rows[["id", "tracking_index"]].duplicated().to_numpy(dtype=bool)
-        again = again & rows["id"].notna().to_numpy(dtype=bool)
+    codes = _factorize(rows["id"]) if "id" in rows else None
+    if codes is not None and "tracking_index" in rows:  # a row read twice counts once
+        position = _factorize(rows["tracking_index"]) + 1
+        pair = codes.astype(np.int64) * (int(position.max(initial=0)) + 1) + position
+        again = pd.Series(pair).duplicated().to_numpy(dtype=bool) & (codes >= 0)
         if again.any():
-            rows = rows[~again]
+            # Each id's first row is never a repeat: the codes keep their numbering.
+            rows, codes = rows[~again], codes[~again]
             unparsed = None if unparsed is None else unparsed[~again]
-    return rows.reset_index(drop=True), unparsed
+    return rows.reset_index(drop=True), unparsed, codes
 
 
 def _findings(ctx: _Context, selected: list[AuditRule]) -> pd.DataFrame:
-    """Run the rules; one row per hit, sorted by severity, rule order and row."""
-    columns = {
-        "id": ctx.ids,
-        "order_id": ctx.order,
-        "carrier": ctx.carrier,
-        "tracking_number": ctx.number,
-    }
-    values = {name: column.to_numpy(dtype=object) for name, column in columns.items()}
-    parts: list[pd.DataFrame] = []
+    """Run the rules; one row per hit, sorted by severity, rule order and row.
+
+    The frame is built once at the end: the hits of every rule (rows ascending) are laid
+    end to end in output order, and each column is one Arrow ``take`` of its source."""
+    found: list[tuple[int, int, npt.NDArray[np.intp], pa.Array]] = []
     for rank, rule in enumerate(selected):
         hits = rule.check(ctx)
         where = np.flatnonzero(hits.mask)
-        if not len(where):
-            continue
-        detail = hits.detail
-        if not isinstance(detail, str):
-            detail = np.asarray(detail, dtype=object)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "id": values["id"][where],
-                    "order_id": values["order_id"][where],
-                    "rule": rule.name,
-                    "severity": rule.severity,
-                    "carrier": values["carrier"][where],
-                    "tracking_number": values["tracking_number"][where]
-                    if rule.about_number
-                    else None,
-                    "detail": detail,
-                    "_rank": SEVERITIES.index(rule.severity) * len(RULES) + rank,
-                    "_row": where,
-                }
-            )
-        )
-    if not parts:
+        if len(where):
+            found.append((SEVERITIES.index(rule.severity), rank, where, _details(hits, where)))
+    if not found:
         return _empty()
-    findings = pd.concat(parts, ignore_index=True)
-    findings = findings.sort_values(["_rank", "_row"], kind="stable").drop(
-        columns=["_rank", "_row"]
-    )
-    return findings.reset_index(drop=True).astype(dict(FINDINGS_SCHEMA))
+    found.sort(key=lambda part: part[:2])
+    where = np.concatenate([part[2] for part in found])
+    which = np.repeat([rank for _, rank, _, _ in found], [len(part[2]) for part in found])
+    about = np.array([rule.about_number for rule in selected])[which]
+    rows = pa.array(where)
+    columns = {
+        "id": _arrow(ctx.ids).take(rows),
+        "order_id": _arrow(ctx.order).take(rows),
+        "rule": _texts([rule.name for rule in selected]).take(pa.array(which)),
+        "severity": _texts([rule.severity for rule in selected]).take(pa.array(which)),
+        "carrier": _arrow(ctx.carrier).take(rows),
+        "tracking_number": _arrow(ctx.number).take(pa.array(where, mask=~about)),
+        "detail": pa.concat_arrays([part[3] for part in found]),
+    }
+    return pd.DataFrame({name: _series(values) for name, values in columns.items()})
+
+
+def _texts(values: list[str]) -> pa.Array:
+    return pa.array(values, type=pa.large_string())
+
+
+def _details(hits: Hits, where: npt.NDArray[np.intp]) -> pa.Array:
+    """The ``detail`` of each hit as Arrow text: one sentence repeated, or the rule's
+    array (converted as ``astype(string)`` would)."""
+    detail = hits.detail
+    if isinstance(detail, str):
+        return _texts([detail]).take(pa.array(np.zeros(len(where), dtype=np.intp)))
+    if isinstance(detail, pd.Series) and detail.dtype == _ARROW:
+        return _arrow(detail)
+    values = pd.array(np.asarray(detail, dtype=object), dtype=_ARROW)
+    return _arrow(pd.Series(values))
 
 
 def _utc(when: datetime | str | None) -> pd.Timestamp:

@@ -369,3 +369,85 @@ def test_the_documented_table_is_the_rule_table() -> None:
     doc = sys.modules["fulfillkit.reports.auditing"].__doc__ or ""
     documented = [line.split()[:2] for line in doc.splitlines() if line.startswith("``")]
     assert documented == [[f"``{r.name}``", r.severity] for r in RULES]
+
+
+def test_a_number_cut_by_an_encoded_space_is_missing_from_its_url() -> None:
+    """ "%20" is dropped from the URL before looking: "20AB" is in ".../%20AB" as
+    written, not once the encoded space is gone."""
+    records = [
+        rec("cut", carrier="Evri", tracking_numbers=["20AB"], tracking_urls=["https://x/%20AB"]),
+        rec("kept", carrier="Evri", tracking_numbers=["20AB"], tracking_urls=["https://x/%2020AB"]),
+        rec(
+            "split",
+            carrier="Evri",
+            tracking_numbers=["H1-23"],
+            tracking_urls=["https://x/h%2012-3"],
+        ),
+    ]
+    assert run(records, "url_missing_number")["id"].tolist() == ["cut"]
+
+
+def _chunked(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every ``string[pyarrow]`` column split into three Arrow chunks."""
+    import pyarrow as pa
+
+    out = frame.copy()
+    for name, column in frame.items():
+        if column.dtype == pd.StringDtype("pyarrow"):
+            array = pa.array(column.array)
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            third = len(array) // 3
+            parts = [array.slice(0, third), array.slice(third, third), array.slice(2 * third)]
+            chunked = pd.arrays.ArrowStringArray(pa.chunked_array(parts))
+            out[name] = pd.Series(chunked, index=frame.index)
+    return out
+
+
+def _varied_records() -> list[dict[str, Any]]:
+    from fulfillkit.sandbox import make_dataset
+
+    records = []
+    for i, record in enumerate(make_dataset(300, seed=4).fulfillments):
+        record = dict(record)
+        if i % 7 == 0:
+            record["id"] = None  # no id: fulfillments told apart by their rows
+        if i % 7 == 1:
+            record["id"] = f" {record['id']} "  # spaces the audit strips
+        if i % 7 == 2:
+            record["carrier"] = None  # vague: the number's carrier is taken
+        if i % 7 == 3:
+            record["tracking_numbers"] = ["X1", UPS_TYPO, UPS]  # the first detectable counts
+            record["carrier"] = "Other"
+        if i % 7 == 4:
+            record["tracking_numbers"] = [UPS, UPS]
+            record["order_id"] = "shared"
+        records.append(record)
+    return records
+
+
+def test_findings_do_not_depend_on_how_arrow_chunks_the_columns() -> None:
+    import pyarrow as pa
+
+    frame = to_frame(_varied_records(), remote_data=True)
+    chunked = _chunked(frame)
+    assert pa.array(chunked["tracking_number"].array).num_chunks == 3
+    plain = audit(frame, now=NOW)
+    assert len(plain) > 50
+    pd.testing.assert_frame_equal(audit(chunked, now=NOW), plain)
+
+
+def test_the_carrier_of_findings_is_fulfillment_labels() -> None:
+    """Findings carry the carrier carrier_report counts the fulfillment under
+    (fulfillment_labels, effective), whatever its ids and stated carriers look like."""
+    from fulfillkit.frames import first_positions
+    from fulfillkit.reports.carriers import fulfillment_labels
+
+    records = [{**record, "order_id": None} for record in _varied_records()]
+    frame = to_frame(records, remote_data=True)
+    found = audit(frame, rules=["no_order"], now=NOW)  # once per fulfillment, first row
+    first = first_positions(frame)
+    expected = fulfillment_labels(frame)[first]
+    assert len(found) == len(expected) == len(records)
+    assert found["carrier"].tolist() == expected.tolist()
+    assert {"UPS", "Unknown"} <= set(expected)
