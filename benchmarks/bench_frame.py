@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import resource
@@ -95,17 +96,22 @@ def pyarrow_way(records: list[dict[str, Any]]) -> Any:
     return out.append_column("tracking_index", pa.array(index))
 
 
-def load_records(data: Path) -> list[Any]:
-    """The records of an NDJSON file (one API response body per line), parsed one line at
-    a time with the cyclic GC paused: the input costs what its objects cost, with no copy
-    of the whole file beside them (``json.loads`` of one 370 MB array would peak at 1.5 GB
-    for 1.2 GB of objects) and no collection passes over a growing heap."""
+def load_records(data: Path, batch: int = 10_000) -> list[Any]:
+    """The records of an NDJSON file (one API response body per line), parsed ``batch``
+    lines at a time as one JSON array with the cyclic GC paused. The input costs what its
+    objects cost: no copy of the whole file beside them (``json.loads`` of one 370 MB array
+    peaks at 1.5 GB for 1.2 GB of objects), keys shared within a batch as ``json.loads``
+    shares them within a document (line by line, 1,000,000 records would carry 10,000,000
+    key strings of their own), and no collection passes over a growing heap."""
+    records: list[Any] = []
     gc.disable()
     try:
-        with data.open("rb") as lines:
-            return [json.loads(line) for line in lines]
+        with data.open("rb") as source:
+            while lines := list(itertools.islice(source, batch)):
+                records += json.loads(b"[" + b",".join(lines) + b"]")
     finally:
         gc.enable()
+    return records
 
 
 def worker(approach: str, data: Path) -> dict[str, Any]:
