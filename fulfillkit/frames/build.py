@@ -464,15 +464,21 @@ def _struct_fields(dicts: list[Mapping[str, Any]], with_map: bool) -> dict[str, 
 
 def _bare_values(lists: pa.ListArray, dicts: list[Mapping[str, Any]], name: str) -> bool:
     """Whether a record's ``name`` was not a list or a tuple. Arrow reads text as the list
-    of its characters, so only the records whose list came out empty or all single
-    characters can hide one: only those are looked at in Python."""
-    flat = pc.list_flatten(lists)  # lines up with list_parent_indices
-    long = pc.fill_null(pc.greater(pc.utf8_length(flat), 1), True).to_numpy(zero_copy_only=False)
-    parents = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.intp)
-    has_long = np.zeros(len(lists), dtype=np.bool_)
-    has_long[parents[long]] = True
+    of its characters (1 to 4 UTF-8 bytes each), so a list with an item of 5 bytes or more
+    cannot be one: only the records whose list is empty or has no more than 4 bytes per
+    item on average are looked at in Python. Worked out on the offsets alone."""
+    list_offsets = np.asarray(lists.offsets.to_numpy(), dtype=np.int64)
+    text = lists.values  # the whole child: list offsets point into it
+    buffer = text.buffers()[1]
+    text_offsets = (
+        np.zeros(1, dtype=np.int32)
+        if buffer is None
+        else np.frombuffer(buffer, dtype=np.int32)[text.offset :]
+    )
+    items = np.diff(list_offsets)
+    size = np.diff(text_offsets[list_offsets].astype(np.int64))
     valid = np.asarray(lists.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    suspects = np.flatnonzero(valid & ~has_long).tolist()
+    suspects = np.flatnonzero(valid & (size <= 4 * items)).tolist()
     kinds = set(map(type, map(methodcaller("get", name), map(dicts.__getitem__, suspects))))
     return not kinds <= {list, tuple}
 

@@ -119,6 +119,24 @@ def test_tracking_numbers_sent_as_json_numbers_become_text() -> None:
     assert derived == [pd.NA, "https://www.ups.com/track?tracknum=X"]  # UPS has a template
 
 
+@pytest.mark.parametrize("bare", ["éa", "日本", "", "AB", "🙂x"])
+def test_a_bare_short_text_is_one_tracking_value_not_its_characters(bare: str) -> None:
+    """Arrow reads text as the list of its characters (1-4 UTF-8 bytes each): a bare
+    value of a few characters, any of them multi-byte, is still one value, while real
+    lists of one-character values keep their items."""
+    df = to_frame(
+        [
+            rec("bare", tracking_numbers=bare, tracking_urls=["U1"]),
+            rec("short", tracking_numbers=["A", "é"]),
+            rec("long", tracking_numbers=["1Z999AA10123456784"]),
+        ],
+        url_templates=NO_URLS,
+    )
+    assert pairs(df, "bare") == [(0, bare, "U1")]
+    assert pairs(df, "short") == [(0, "A", None), (1, "é", None)]
+    assert pairs(df, "long") == [(0, "1Z999AA10123456784", None)]
+
+
 # --- columns and dtypes --------------------------------------------------------------------
 
 
