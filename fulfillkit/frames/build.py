@@ -42,7 +42,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter, itemgetter, methodcaller
+from itertools import repeat
+from operator import attrgetter, is_, itemgetter, methodcaller
 from typing import Any, Final
 
 import numpy as np
@@ -522,15 +523,21 @@ def _time_values(values: list[Any]) -> pa.Array | list[Any]:
 
 def _items_column(items: list[Any], rows: pa.Array | None, text: pa.DataType) -> pa.Array:
     """``items`` as JSON text. When every value is ``{}`` (what Panora sends) or null, the
-    column is the constant ``"{}"`` with the nulls: no value is encoded."""
-    missing = items.count(None)
-    if items.count(_EMPTY) + missing != len(items):  # == {}: only an empty dict (not [], 0)
+    column is the constant ``"{}"`` with the nulls: no value is encoded. The nulls are
+    found by identity (no value is read), and one ``count`` reads each value to check it
+    is ``{}`` (equal to an empty dict: not ``[]``, not ``0``)."""
+    null = np.fromiter(map(is_, items, repeat(None)), dtype=np.bool_, count=len(items))
+    missing = int(null.sum())
+    try:
+        empty = items.count(_EMPTY)
+    except (ValueError, TypeError):  # a value whose == is not a bool (an ndarray, say)
+        empty = -1
+    if empty + missing != len(items):
         return _take(json_column(items), rows, text)
     n_rows = len(items) if rows is None else len(rows)
     if not missing:
         return pa.repeat(pa.scalar("{}", text), n_rows)
-    present = pa.array(items, type=pa.struct([])).is_valid()  # {} valid, None null
-    present = _take(present, rows, text)
+    present = _take(pa.array(~null), rows, text)
     return pc.if_else(present, pa.scalar("{}", text), pa.scalar(None, text))
 
 
