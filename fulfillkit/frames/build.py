@@ -61,6 +61,7 @@ from fulfillkit.frames.mappings import (
     json_column,
     mapping_columns,
     place,
+    text_map,
 )
 from fulfillkit.frames.schema import (
     ARROW_STRING,
@@ -320,8 +321,9 @@ def _build_part(
     else:
         found = fields.pop("field_mappings", None)
         if found is None:
-            found = _text_map([d.get("field_mappings") for d in source.dicts])
-            simple = isinstance(found, pa.MapArray) or not any(found)
+            values = [d.get("field_mappings") for d in source.dicts]
+            found = text_map(values) if any(values) else values
+            simple = isinstance(found, pa.MapArray) or not any(values)
         if isinstance(found, pa.MapArray) and text != ARROW_STRING:
             found = found.cast(pa.map_(ARROW_STRING, text))
         flat = mapping_columns(found, layout.n_records, record_ids, sep, rows)
@@ -332,18 +334,6 @@ def _build_part(
         columns[SHIPMENT_STATUS_COLUMN] = _take(shipment_statuses(raws), rows, text)
         columns[REMOTE_DATA_COLUMN] = _take(json_column(raws), rows, text)
     return columns, [record_ids[i] for i in np.flatnonzero(bad).tolist()], simple
-
-
-def _text_map(mappings: list[Any]) -> pa.MapArray | list[Any]:
-    """Field mappings read in Python as a ``map<string, string>`` when they are Panora's
-    flat text objects (or null / empty), else as they are."""
-    if not any(mappings):
-        return mappings
-    try:
-        found: pa.MapArray = pa.array(mappings, type=TEXT_MAP, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return mappings
-    return found
 
 
 def _warn_unparsed(ids: list[Any]) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "json_column",
     "mapping_columns",
     "place",
+    "text_map",
 ]
 
 _MAX_IDS_IN_MESSAGE: Final = 10
@@ -92,15 +93,31 @@ def mapping_columns(
     Raises:
         FieldMappingCollisionError: two different keys flatten to the same name.
     """
+    if not isinstance(mappings, pa.MapArray):
+        if not any(mappings):  # the usual case: every record has {} or null
+            return {}
+        mappings = text_map(mappings)
     if isinstance(mappings, pa.MapArray):
         return _split_map(mappings, n, rows)
-    if not any(mappings):  # the usual case: every record has {} or null
-        return {}
+    return _python_columns(mappings, n, ids, sep, rows)
+
+
+def text_map(mappings: Sequence[Any]) -> pa.MapArray | Sequence[Any]:
+    """The records' ``field_mappings`` as a ``map<string, string>`` array when every one is
+    Panora's flat text object (or null), else the values as they are (nested or non-text
+    values are read in Python).
+
+    Example:
+        >>> text_map([{"gift_wrap": "true"}, None]).type
+        MapType(map<string, string>)
+        >>> text_map([{"boxes": 2}])
+        [{'boxes': 2}]
+    """
     try:
-        text = pa.array(mappings, type=TEXT_MAP, from_pandas=True)
+        found: pa.MapArray = pa.array(mappings, type=TEXT_MAP, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return _python_columns(mappings, n, ids, sep, rows)
-    return _split_map(text, n, rows)
+        return mappings
+    return found
 
 
 def _split_map(text: pa.MapArray, n: int, rows: npt.NDArray[np.intp] | None) -> dict[str, pa.Array]:
