@@ -86,7 +86,7 @@ from fulfillkit.carriers import (
 )
 from fulfillkit.frames import STRING, UnparsedTimestampWarning, first_positions, to_frame
 from fulfillkit.models import Fulfillment
-from fulfillkit.reports.carriers import _detected, _stated
+from fulfillkit.reports.carriers import _stated, fulfillment_labels
 
 __all__ = [
     "FINDINGS_SCHEMA",
@@ -200,13 +200,8 @@ class _Context:
         self.source_url = _source_urls(rows)
         self.has_url = self.source_url.notna().to_numpy(dtype=bool)
         self.stated = _as_text(_stated(rows, table))
-        # The fulfillment's carrier, as carrier_report counts it (fulfillment_labels).
-        self.carrier = _fulfillment_carriers(
-            self.stated,
-            _as_text(_detected(rows)),
-            _fulfillment_keys(id_codes, self.first_row),
-            self.unknown,
-        )
+        # The fulfillment's carrier, as carrier_report counts it.
+        self.carrier = _as_text(fulfillment_labels(rows, "effective", table=table))
         detected = _text(rows, "carrier_detected")
         if "carrier_detected" not in rows:
             detected = _names(detect_carrier_codes(number.tolist()))
@@ -265,30 +260,6 @@ def _fulfillment_keys(
         return codes  # factorize codes: already numbered in order of appearance
     raw = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))
     return _factorize(pd.Series(raw))
-
-
-def _fulfillment_carriers(
-    stated: pd.Series[Any], detected: pd.Series[Any], key: npt.NDArray[np.intp], unknown: str
-) -> pd.Series[Any]:
-    """:func:`~fulfillkit.reports.carriers.fulfillment_labels` (``"effective"``) from the
-    columns already at hand: a row's label is its stated carrier, or when that is vague
-    (unknown, ``Other``) the detected one; every row takes its fulfillment's first label,
-    else its own stated carrier."""
-    n = len(stated)
-    if not n:
-        return stated
-    vague = stated.isin([unknown, OTHER]).to_numpy(dtype=bool)
-    found = detected.notna().to_numpy(dtype=bool)
-    known = (~vague & stated.notna().to_numpy(dtype=bool)) | (vague & found)
-    own = np.arange(n) + np.where(vague, n, 0)  # the row's label in stated ++ detected
-    labelled = np.flatnonzero(known)
-    keys, first = np.unique(key[labelled], return_index=True)
-    per_key = np.full(int(key.max()) + 1, -1, dtype=np.int64)
-    per_key[keys] = own[labelled[first]]
-    picked = per_key[key]
-    choice = np.where(picked >= 0, picked, np.arange(n))
-    both = pa.concat_arrays([_arrow(stated), _arrow(detected)])
-    return _series(both.take(pa.array(choice)))
 
 
 def _arrow(text: pd.Series[Any]) -> pa.Array:

@@ -26,6 +26,7 @@ from typing import Any, Final, Literal, NamedTuple, get_args
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from fulfillkit.carriers import DEFAULT_CARRIERS, OTHER, CarrierTable, detect_carriers
 from fulfillkit.formatting import minute, percent
@@ -143,19 +144,25 @@ def fulfillment_labels(
     codes, _ = pd.factorize(ids)
     # Rows without an id: each run starting at a first row is one fulfillment.
     key = pd.factorize(np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64)))[0]
-    labels = _row_labels(df, choice, table).to_numpy(dtype=object)
-    fallback = (
-        _stated(df, table).to_numpy(dtype=object)
-        if choice == "effective"
-        else np.full(n, (table or DEFAULT_CARRIERS).unknown, dtype=object)
-    )
-    known = ~pd.isna(labels)
-    first = pd.Series(labels[known]).groupby(key[known], sort=False).first()
-    per_key = np.full(int(key.max(initial=-1)) + 1, None, dtype=object)
-    per_key[first.index.to_numpy()] = first.to_numpy(dtype=object)
-    picked = per_key[key] if n else np.array([], dtype=object)
-    chosen = np.where(pd.isna(picked), fallback, picked)
-    return pd.Series(pd.array(chosen, dtype=STRING), index=df.index, name="carrier")
+    labels, fallback = _labels_and_fallback(df, choice, table)
+    # Per fulfillment, its first labelled row (np.unique gives first occurrences); a row
+    # takes that row's label, else its own fallback (stored after the labels).
+    labelled = np.flatnonzero(labels.notna().to_numpy(dtype=bool))
+    keys, first = np.unique(key[labelled], return_index=True)
+    per_key = np.full(int(key.max(initial=-1)) + 1, -1, dtype=np.int64)
+    per_key[keys] = labelled[first]
+    picked = per_key[key] if n else np.array([], dtype=np.int64)
+    chosen = np.where(picked >= 0, picked, n + np.arange(n, dtype=np.int64))
+    both = pa.chunked_array(_text_chunks(labels) + _text_chunks(fallback), type=pa.large_string())
+    array = pd.arrays.ArrowStringArray(both.take(pa.array(chosen)))
+    return pd.Series(array, index=df.index, name="carrier", dtype=STRING)
+
+
+def _text_chunks(series: pd.Series[Any]) -> list[pa.Array]:
+    """The Arrow arrays behind a ``string[pyarrow]`` Series (``large_string``)."""
+    arrow = pa.array(series.astype(STRING).array)
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
 
 
 def _stated(df: pd.DataFrame, table: CarrierTable | None) -> pd.Series[Any]:
@@ -359,15 +366,25 @@ def _row_labels(
 ) -> pd.Series[Any]:
     """:func:`carrier_labels` with ``NA`` on the rows whose number names no carrier, so
     that taking a fulfillment's first non-missing label picks a number that does."""
-    labels = carrier_labels(df, carrier, table=table)
-    if carrier == "stated":
-        return labels
-    found = _detected(df).notna().to_numpy()
-    if carrier == "detected":
-        return labels.where(found)
+    return _labels_and_fallback(df, carrier, table)[0]
+
+
+def _labels_and_fallback(
+    df: pd.DataFrame, carrier: CarrierChoice, table: CarrierTable | None
+) -> tuple[pd.Series[Any], pd.Series[Any]]:
+    """:func:`_row_labels`, and per row the label a fulfillment with no labelled row gets
+    (its stated carrier for ``"effective"``, ``Unknown`` for ``"detected"``); the stated
+    and detected carriers are worked out once."""
+    unknown = (table or DEFAULT_CARRIERS).unknown
     stated = _stated(df, table)
-    vague = stated.isin([(table or DEFAULT_CARRIERS).unknown, OTHER]).to_numpy(dtype=bool)
-    return labels.where(~vague | found)
+    if carrier == "stated":
+        return stated, stated
+    detected = _detected(df)
+    if carrier == "detected":
+        constant = pd.Series(unknown, index=df.index, dtype=STRING)
+        return detected.rename("carrier"), constant
+    vague = stated.isin([unknown, OTHER]).to_numpy(dtype=bool)
+    return stated.where(~vague, detected).astype(STRING).rename("carrier"), stated
 
 
 def _per_fulfillment_exploded(df: pd.DataFrame, rows: _RowColumns) -> pd.DataFrame:
