@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
 from operator import attrgetter, is_, itemgetter, methodcaller
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +93,19 @@ _PRIVATE: Final = attrgetter("__pydantic_private__")  # a slot: ._unparsed_times
 _CONVERSION_ERRORS: Final = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, IndexError)
 
 
+class _Options(NamedTuple):
+    """What :func:`to_arrow` / :func:`to_frame` were asked for, passed down the pipeline
+    as one value (``text``: the type source text is built in)."""
+
+    remote_data: bool
+    sep: str
+    explode: bool
+    carriers: CarrierTable
+    url_templates: Mapping[str, str]
+    field_mappings: FieldMappings
+    text: pa.DataType
+
+
 def to_arrow(
     records: Records,
     *,
@@ -116,7 +129,8 @@ def to_arrow(
         (2, [0, 1])
     """
     columns, unparsed = _build(
-        records, remote_data, sep, explode, carriers, url_templates, field_mappings, ARROW_STRING
+        records,
+        _Options(remote_data, sep, explode, carriers, url_templates, field_mappings, ARROW_STRING),
     )
     _warn_unparsed(unparsed)
     return pa.table(columns)
@@ -187,21 +201,15 @@ def to_frame(
         (1, ['items', 'field_mappings.a.b'], 'Int64')
     """
     columns, unparsed = _build(
-        records, remote_data, sep, explode, carriers, url_templates, field_mappings, PANDAS_TEXT
+        records,
+        _Options(remote_data, sep, explode, carriers, url_templates, field_mappings, PANDAS_TEXT),
     )
     _warn_unparsed(unparsed)
     return _pandas(columns)
 
 
 def _build(
-    records: Records,
-    remote_data: bool,
-    sep: str,
-    explode: bool,
-    carriers: CarrierTable,
-    url_templates: Mapping[str, str],
-    field_mappings: FieldMappings,
-    text: pa.DataType,
+    records: Records, options: _Options
 ) -> tuple[dict[str, pa.Array | pa.ChunkedArray], list[Any]]:
     """The pipeline, run on slices of :data:`CHUNK` records whose columns become the chunks
     of the result: the intermediate arrays of one slice are all that is held beside the
@@ -212,23 +220,24 @@ def _build(
     ``field_mappings`` in Python (nested or non-text values: the column types are inferred
     from the values, and nested keys can collide across records), the whole input is
     built in one piece instead, so that the result does not depend on the slicing."""
-    if field_mappings not in ("columns", "json"):
-        raise ValueError(f'field_mappings must be "columns" or "json", not {field_mappings!r}')
+    if options.field_mappings not in ("columns", "json"):
+        raise ValueError(
+            f'field_mappings must be "columns" or "json", not {options.field_mappings!r}'
+        )
     given: list[Any] = records if isinstance(records, list) else list(records)
-    options = (remote_data, sep, explode, carriers, url_templates, field_mappings, text)
     if len(given) <= CHUNK:
-        columns, unparsed, _ = _build_part(given, *options)
+        columns, unparsed, _ = _build_part(given, options)
         return dict(columns), unparsed
     parts = []
     pool = pa.default_memory_pool()
     for start in range(0, len(given), CHUNK):
-        parts.append(_build_part(given[start : start + CHUNK], *options))
+        parts.append(_build_part(given[start : start + CHUNK], options))
         pool.release_unused()  # the slice's intermediates: reused by the next, not kept
     if not all(simple for _, _, simple in parts):
         del parts
-        columns, unparsed, _ = _build_part(given, *options)
+        columns, unparsed, _ = _build_part(given, options)
         return dict(columns), unparsed
-    return _combine([columns for columns, _, _ in parts], sep), [
+    return _combine([columns for columns, _, _ in parts], options.sep), [
         record_id for _, unparsed, _ in parts for record_id in unparsed
     ]
 
@@ -260,14 +269,7 @@ def _combine(parts: list[dict[str, pa.Array]], sep: str) -> dict[str, pa.Chunked
 
 
 def _build_part(
-    records: list[Any],
-    remote_data: bool,
-    sep: str,
-    explode: bool,
-    carriers: CarrierTable,
-    url_templates: Mapping[str, str],
-    field_mappings: FieldMappings,
-    text: pa.DataType,
+    records: list[Any], options: _Options
 ) -> tuple[dict[str, pa.Array], list[Any], bool]:
     """The pipeline on one slice: read -> lay out rows -> source columns -> derived
     columns. Returns the columns in order, the ids whose timestamps did not parse, and
@@ -275,6 +277,7 @@ def _build_part(
     put side by side. Source text columns are built as ``text`` (``large_string`` for
     pandas: widened per record, before the rows are laid out, which is cheaper than
     after)."""
+    remote_data, sep, explode, carriers, url_templates, field_mappings, text = options
     source = _read(records, with_map=field_mappings == "columns")
     fields = source.fields
     numbers, urls = fields.pop("tracking_numbers"), fields.pop("tracking_urls")

@@ -86,7 +86,7 @@ from fulfillkit.carriers import (
 )
 from fulfillkit.frames import STRING, UnparsedTimestampWarning, first_positions, to_frame
 from fulfillkit.models import Fulfillment
-from fulfillkit.reports.carriers import _stated, fulfillment_labels
+from fulfillkit.reports.carriers import _stated, _text_chunks, fulfillment_labels
 
 __all__ = [
     "FINDINGS_SCHEMA",
@@ -265,12 +265,7 @@ def _fulfillment_keys(
 def _arrow(text: pd.Series[Any]) -> pa.Array:
     """The Arrow ``large_string`` array behind a ``string[pyarrow]`` Series (chunks, if
     any, combined)."""
-    array = pa.array(text.array)  # the Series' own array, or chunks: then combined
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if array.type != pa.large_string():
-        array = array.cast(pa.large_string())
-    return array
+    return pa.chunked_array(_text_chunks(text), type=pa.large_string()).combine_chunks()
 
 
 def _series(array: pa.Array) -> pd.Series[Any]:
