@@ -13,6 +13,7 @@ from fulfillkit.frames.derive import (
     SHIPMENT_STATUS_GROUPS,
     first_positions,
     first_rows,
+    fulfillment_keys,
     per_fulfillment,
 )
 from fulfillkit.frames.interop import sql, to_polars
@@ -71,6 +72,7 @@ __all__ = [
     "export",
     "first_positions",
     "first_rows",
+    "fulfillment_keys",
     "items_frame",
     "join_orders",
     "orders_frame",

@@ -325,8 +325,9 @@ def _build_part(
         found = fields.pop("field_mappings", None)
         if found is None:
             values = [d.get("field_mappings") for d in source.dicts]
-            found = text_map(values) if any(values) else values
-            simple = isinstance(found, pa.MapArray) or not any(values)
+            present = any(values)
+            found = text_map(values) if present else values
+            simple = not present or isinstance(found, pa.MapArray)
         if isinstance(found, pa.MapArray) and text != ARROW_STRING:
             found = found.cast(pa.map_(ARROW_STRING, text))
         flat = mapping_columns(found, layout.n_records, record_ids, sep, rows)

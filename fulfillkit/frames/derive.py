@@ -40,7 +40,9 @@ __all__ = [
     "SHIPMENT_STATUS_GROUPS",
     "Derived",
     "derive_carriers",
+    "first_positions",
     "first_rows",
+    "fulfillment_keys",
     "per_fulfillment",
     "shipment_statuses",
 ]
@@ -271,6 +273,25 @@ def first_positions(df: pd.DataFrame) -> npt.NDArray[np.bool_]:
         return np.ones(len(df), dtype=np.bool_)
     index = df["tracking_index"]
     return (index.isna() | (index == 0)).fillna(True).to_numpy(dtype=np.bool_, copy=True)
+
+
+def fulfillment_keys(
+    id_codes: npt.NDArray[np.intp], first_row: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.intp]:
+    """One key per fulfillment for each row of an exploded frame, numbered from 0 in order
+    of appearance. ``id_codes`` are the rows' ``pd.factorize`` codes of ``id`` (``-1``: no
+    id), ``first_row`` is :func:`first_positions`. Rows with an id share its key; rows
+    without one: each run starting at a first row is one fulfillment.
+
+    Example:
+        >>> codes = np.array([0, 0, -1, -1, -1])
+        >>> fulfillment_keys(codes, np.array([True, False, True, False, True])).tolist()
+        [0, 0, 1, 1, 2]
+    """
+    if not len(id_codes) or id_codes.min() >= 0:
+        return id_codes  # factorize codes: already numbered in order of appearance
+    raw = np.where(id_codes >= 0, id_codes, -np.cumsum(first_row, dtype=np.int64))
+    return np.asarray(pd.factorize(raw)[0], dtype=np.intp)
 
 
 def first_rows(df: pd.DataFrame) -> npt.NDArray[np.bool_]:

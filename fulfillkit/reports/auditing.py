@@ -84,7 +84,13 @@ from fulfillkit.carriers import (
     detect_carrier_codes,
     tracking_url,
 )
-from fulfillkit.frames import STRING, UnparsedTimestampWarning, first_positions, to_frame
+from fulfillkit.frames import (
+    STRING,
+    UnparsedTimestampWarning,
+    first_positions,
+    fulfillment_keys,
+    to_frame,
+)
 from fulfillkit.models import Fulfillment
 from fulfillkit.reports.carriers import _stated, _text_chunks, fulfillment_labels
 
@@ -186,8 +192,7 @@ class _Context:
         self.ids = _text(rows, "id")
         # The ids as given when stripping changed none (the usual case): no second pass.
         codes = id_codes if _unchanged(raw_ids, self.ids) else _factorize(self.ids)
-        # Rows without an id: each run starting at a first row is one fulfillment.
-        self.key = _fulfillment_keys(codes, self.first_row)
+        self.key = fulfillment_keys(codes, self.first_row)
         # factorize numbers keys in order of appearance: a row is its fulfillment's first
         # when its key is above every key before it.
         before = np.maximum.accumulate(np.concatenate([[-1], self.key[:-1]]))
@@ -249,17 +254,6 @@ def _unchanged(raw: pd.Series[Any] | None, text: pd.Series[Any]) -> bool:
         return False
     same = pc.all(pc.equal(before, after)).as_py()
     return same is None or bool(same)
-
-
-def _fulfillment_keys(
-    codes: npt.NDArray[np.intp], first_row: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.intp]:
-    """One key per fulfillment, numbered in order of appearance: the id's code, and for
-    rows without an id, each run starting at a first row."""
-    if not len(codes) or codes.min() >= 0:
-        return codes  # factorize codes: already numbered in order of appearance
-    raw = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))
-    return _factorize(pd.Series(raw))
 
 
 def _arrow(text: pd.Series[Any]) -> pa.Array:

@@ -30,7 +30,14 @@ import pyarrow as pa
 
 from fulfillkit.carriers import DEFAULT_CARRIERS, OTHER, CarrierTable, detect_carriers
 from fulfillkit.formatting import minute, percent
-from fulfillkit.frames import INT, SHIPMENT_STATUS_GROUPS, STRING, TIMESTAMP, first_positions
+from fulfillkit.frames import (
+    INT,
+    SHIPMENT_STATUS_GROUPS,
+    STRING,
+    TIMESTAMP,
+    first_positions,
+    fulfillment_keys,
+)
 
 __all__ = [
     "CARRIER_CHOICES",
@@ -141,9 +148,7 @@ def fulfillment_labels(
     n = len(df)
     ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
     first_row = first_positions(df)
-    codes, _ = pd.factorize(ids)
-    # Rows without an id: each run starting at a first row is one fulfillment.
-    key = pd.factorize(np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64)))[0]
+    key = fulfillment_keys(np.asarray(pd.factorize(ids)[0], dtype=np.intp), first_row)
     labels, fallback = _labels_and_fallback(df, choice, table)
     # Per fulfillment, its first labelled row (np.unique gives first occurrences); a row
     # takes that row's label, else its own fallback (stored after the labels).
@@ -397,9 +402,8 @@ def _per_fulfillment_exploded(df: pd.DataFrame, rows: _RowColumns) -> pd.DataFra
     # The same (id, position) twice is the same fulfillment read twice: keep it once.
     keep = ~(pd.DataFrame({"id": ids, "i": index}).duplicated().to_numpy() & ids.notna().to_numpy())
     first_row = first_positions(df)
-    codes, _ = pd.factorize(ids)  # -1 for a missing id
-    # Rows without an id: each run that starts at a first row is one fulfillment.
-    key = np.where(codes >= 0, codes, -np.cumsum(first_row, dtype=np.int64))[keep]
+    codes = np.asarray(pd.factorize(ids)[0], dtype=np.intp)  # -1 for a missing id
+    key = fulfillment_keys(codes, first_row)[keep]
     numbers = _present(df.get("tracking_number"), df.index)[keep]
     urls = _present(df.get("tracking_url"), df.index)  # Panora's own (derived ones are apart)
     grouped = pd.DataFrame(
