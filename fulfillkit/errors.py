@@ -7,6 +7,8 @@
     ├── ClientClosedError         (also RuntimeError) the client was closed, even mid-call
     ├── CheckpointError           the checkpoint file is unusable or belongs to another connection
     ├── SinkError                 the sink cannot be written (path, disk full, ...)
+    ├── OutputPathError           (also ValueError) an output path that cannot be written
+    ├── InvalidDataError          (also TypeError) data a function cannot take, before any work
     ├── FieldMappingCollisionError (also ValueError, in frame.py) two keys, one column
     ├── ExportFormatError         (also ValueError, in export.py) unknown file suffix
     └── FetchFailed               a request for one record failed; has .kind/.status/.attempts
@@ -53,10 +55,12 @@ __all__ = [
     "FetchError",
     "FetchFailed",
     "FulfillkitError",
+    "InvalidDataError",
     "InvalidIdError",
     "InvalidResponseError",
     "NetworkError",
     "NotFoundError",
+    "OutputPathError",
     "PartialResult",
     "RateLimitError",
     "ServerError",
@@ -258,6 +262,17 @@ class CheckpointError(FulfillkitError):
 class SinkError(FulfillkitError):
     """The sink cannot be written (folder missing or read-only, disk full, ...). Raised
     before the first request for an unusable path, else with ``.partial`` set."""
+
+
+class OutputPathError(FulfillkitError, ValueError):
+    """An output path (export, sink, checkpoint, HTML report, store, CLI ``-o``) that cannot
+    be written: a folder where a file is wanted, a parent that is a file, no permission.
+    Raised before the first request, naming the path as the user gave it."""
+
+
+class InvalidDataError(FulfillkitError, TypeError):
+    """Data a function cannot take (not a frame, a batch, records or a store), or a frame
+    without the columns it needs. Raised before any work, saying what to pass."""
 
 
 ERRORS_BY_KIND: dict[ErrorKind, type[FetchFailed]] = {

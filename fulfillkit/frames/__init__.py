@@ -5,10 +5,13 @@ Arrow -> pandas), :mod:`~fulfillkit.frames.timestamps`, :mod:`~fulfillkit.frames
 (``field_mappings``), :mod:`~fulfillkit.frames.derive` (carrier columns, shipment status,
 one row per fulfillment), :mod:`~fulfillkit.frames.build` (``to_arrow``, ``to_frame``,
 ``items_frame``), :mod:`~fulfillkit.frames.orders`, :mod:`~fulfillkit.frames.io`
-(``export``, ``read_frame``), :mod:`~fulfillkit.frames.interop` (Polars, DuckDB).
+(``export``, ``read_frame``), :mod:`~fulfillkit.frames.interop` (Polars, DuckDB), and
+:mod:`~fulfillkit.frames.coerce` (``frame_of``: the one rule turning what a user holds into a
+frame).
 """
 
 from fulfillkit.frames.build import items_frame, to_arrow, to_frame
+from fulfillkit.frames.coerce import ACCEPTED, frame_of, records_of
 from fulfillkit.frames.derive import (
     SHIPMENT_STATUS_GROUPS,
     first_positions,
@@ -47,6 +50,7 @@ from fulfillkit.frames.schema import (
 from fulfillkit.frames.timestamps import UnparsedTimestampWarning
 
 __all__ = [
+    "ACCEPTED",
     "BOOLEAN",
     "DERIVED_SCHEMA",
     "FIELD_MAPPINGS_PREFIX",
@@ -72,12 +76,14 @@ __all__ = [
     "export",
     "first_positions",
     "first_rows",
+    "frame_of",
     "fulfillment_keys",
     "items_frame",
     "join_orders",
     "orders_frame",
     "per_fulfillment",
     "read_frame",
+    "records_of",
     "schema",
     "sql",
     "to_arrow",

@@ -93,11 +93,19 @@ _PRIVATE: Final = attrgetter("__pydantic_private__")  # a slot: ._unparsed_times
 _CONVERSION_ERRORS: Final = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, IndexError)
 
 
+def _has_remote_data(record: Any) -> bool:
+    """Whether a record (model or mapping) carries the provider's raw data."""
+    if isinstance(record, Fulfillment):
+        return record.remote_data is not None
+    return isinstance(record, Mapping) and record.get("remote_data") is not None
+
+
 class _Options(NamedTuple):
     """What :func:`to_arrow` / :func:`to_frame` were asked for, passed down the pipeline
-    as one value (``text``: the type source text is built in)."""
+    as one value (``text``: the type source text is built in; ``remote_data`` None until
+    :func:`_build` decides it from the records)."""
 
-    remote_data: bool
+    remote_data: bool | None
     sep: str
     explode: bool
     carriers: CarrierTable
@@ -109,7 +117,7 @@ class _Options(NamedTuple):
 def to_arrow(
     records: Records,
     *,
-    remote_data: bool = False,
+    remote_data: bool | None = None,
     sep: str = ".",
     explode: bool = True,
     carriers: CarrierTable = DEFAULT_CARRIERS,
@@ -141,7 +149,7 @@ def to_arrow(
 def to_frame(
     records: Records,
     *,
-    remote_data: bool = False,
+    remote_data: bool | None = None,
     sep: str = ".",
     explode: bool = True,
     carriers: CarrierTable = DEFAULT_CARRIERS,
@@ -175,7 +183,8 @@ def to_frame(
         records: :class:`~fulfillkit.models.Fulfillment` objects or plain API dicts, mixed
             freely.
         remote_data: add ``shipment_status`` and the provider's raw record as a JSON text
-            column ``remote_data``.
+            column ``remote_data``. ``None`` (default): exactly when some record carries
+            remote data (fetched with ``remote_data=True``), so the columns follow the data.
         sep: separator for flattened ``field_mappings`` keys.
         explode: one row per tracking position (default) or one row per fulfillment.
         field_mappings: ``"columns"`` (default): one column per flattened key;
@@ -225,6 +234,8 @@ def _build(
             f'field_mappings must be "columns" or "json", not {options.field_mappings!r}'
         )
     given: list[Any] = records if isinstance(records, list) else list(records)
+    if options.remote_data is None:  # decided once for all slices: they must agree
+        options = options._replace(remote_data=any(map(_has_remote_data, given)))
     if len(given) <= CHUNK:
         columns, unparsed, _ = _build_part(given, options)
         return dict(columns), unparsed
