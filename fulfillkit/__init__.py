@@ -28,7 +28,8 @@ from .errors import (
     CheckpointError,
     ClientClosedError,
     ConfigurationError,
-    FetchError,
+    EndpointNotFoundError,
+    FailedId,
     FetchFailed,
     FulfillkitError,
     InvalidIdError,
@@ -39,8 +40,10 @@ from .errors import (
     ServerError,
     SinkError,
     TimeoutError,
+    UnknownCursorError,
+    UnreachableError,
 )
-from .fetch.results import BatchResult
+from .fetch.results import BatchResult, OrdersResult
 from .fetch.retry import RetryPolicy
 from .models import Fulfillment, Order
 from .version import __version__
@@ -88,8 +91,9 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "EndpointNotFoundError",
     "ExportFormatError",
-    "FetchError",
+    "FailedId",
     "FetchFailed",
     "FieldMappingCollisionError",
     "FulfillkitError",
@@ -99,12 +103,15 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "Order",
+    "OrdersResult",
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
     "SinkError",
     "TimeoutError",
+    "UnknownCursorError",
     "UnparsedTimestampWarning",
+    "UnreachableError",
     "__version__",
     "audit",
     "audit_summary",
@@ -158,6 +165,10 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "FetchError":  # renamed FailedId; the deprecated alias warns
+        from . import errors
+
+        return errors.FetchError
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fulfillkit' has no attribute {name!r}")

@@ -23,9 +23,9 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from pydantic import SecretStr
 
@@ -33,14 +33,17 @@ from fulfillkit.closing import Closing
 from fulfillkit.errors import BatchInterrupted, ClientClosedError, FulfillkitError
 from fulfillkit.fetch.checkpoint import OnMismatch
 from fulfillkit.fetch.config import DEFAULT_MAX_RESPONSE_BYTES, ClientConfig, hide
-from fulfillkit.fetch.engine import Fetcher, Listing, ProgressCallback, Via, with_partial
+from fulfillkit.fetch.engine import BatchState, Fetcher, Listing, with_partial
 from fulfillkit.fetch.loopthread import LoopThread
+from fulfillkit.fetch.options import BatchOptions, ProgressCallback, Via
+from fulfillkit.fetch.paging import ListedPage
 from fulfillkit.fetch.request import Requester
+from fulfillkit.fetch.resources import FULFILLMENTS, ORDERS, Resource
 from fulfillkit.fetch.results import BatchResult, OrdersResult
 from fulfillkit.fetch.retry import RetryPolicy
 from fulfillkit.fetch.transport import AsyncBaseTransport, asgi_transport
 from fulfillkit.models import Fulfillment, Order
-from fulfillkit.redaction import install_log_redaction
+from fulfillkit.redaction import SafeURL, install_log_redaction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,6 +52,10 @@ if TYPE_CHECKING:
     from fulfillkit.sandbox import Faults
 
 __all__ = ["AsyncClient", "Client"]
+
+T = TypeVar("T")
+R = TypeVar("R", Fulfillment, Order)
+Res = TypeVar("Res", BatchResult, OrdersResult)
 
 
 def _core(
@@ -115,6 +122,7 @@ class _Face:
         transport: AsyncBaseTransport | None = None,
     ) -> None:
         api_key, connection_token = hide(api_key), hide(connection_token)  # type: ignore[assignment]
+        base_url = SafeURL(base_url) if isinstance(base_url, str) else base_url
         settings = {
             "base_url": base_url,
             "max_concurrency": max_concurrency,
@@ -131,6 +139,12 @@ class _Face:
         """Take the core built from the settings (the sync client also starts its loop)."""
         self._core = core
         self.sandbox_ids = sandbox_ids
+
+    @property
+    def core(self) -> Fetcher:
+        """The async core every method runs on (for fulfillkit's own upper layers: the
+        store's sync, the widgets); most code calls the methods instead."""
+        return self._core
 
     @property
     def base_url(self) -> str:
@@ -160,6 +174,12 @@ class _Face:
             f"{type(self).__name__}(base_url={self.base_url!r}, api_key=SecretStr('**********'),"
             f" connection_token=SecretStr('**********'), max_concurrency={self.max_concurrency})"
         )
+
+    def _state(
+        self, resource: Resource[R, Res], ids: Iterable[object], options: BatchOptions
+    ) -> BatchState[R, Res]:
+        """Checks before anything is sent: the options (already), then the ids."""
+        return self._core.state(resource, ids, options)
 
 
 class AsyncClient(_Face):
@@ -225,7 +245,7 @@ class AsyncClient(_Face):
         return client
 
     async def get(self, id: str, *, remote_data: bool = False) -> Fulfillment:
-        """Fetch one fulfillment by id.
+        """Fetch one fulfillment by id (surrounding whitespace is stripped).
 
         Raises :class:`~fulfillkit.NotFoundError`, :class:`~fulfillkit.AuthenticationError`
         and the other :class:`~fulfillkit.FetchFailed` errors after retries.
@@ -233,15 +253,15 @@ class AsyncClient(_Face):
         Example:
             >>> f = await client.get("801f9ede-c698-4e66-a7fc-48d19eebaa4f")  # doctest: +SKIP
         """
-        result: Fulfillment = await self._core.get(id, remote_data)
-        return result
+        return await self._core.get(FULFILLMENTS, id, remote_data)
 
     async def get_order(self, id: str, *, remote_data: bool = False) -> Order:
         """Fetch one order by id (a fulfillment's ``order_id``)."""
-        result: Order = await self._core.get(id, remote_data, order=True)
-        return result
+        return await self._core.get(ORDERS, id, remote_data)
 
-    # Written out on purpose (see Client.get_many): the public faces show every option.
+    # The options are written out on purpose (as to_frame's are): a notebook's help shows
+    # the whole signature. They are one value below this line (BatchOptions), and a test
+    # keeps these signatures equal to its fields.
     async def get_many(
         self,
         ids: Iterable[str],
@@ -258,11 +278,16 @@ class AsyncClient(_Face):
         """Fetch many fulfillments concurrently; every distinct id ends up fetched or in
         ``errors`` with a reason. Duplicates are fetched once.
 
-        Raises :class:`~fulfillkit.InvalidIdError` before sending anything if an id is not
-        a non-empty string. A batch that stops (refused credentials, a checkpoint or sink
-        that cannot be written, the client closed) raises one fulfillkit exception whose
-        ``.partial`` holds everything fetched so far; an unusable checkpoint or sink path
-        fails before the first request.
+        ``ids`` is any collection of id text: a list, set, generator, numpy array or a
+        pandas Series of any string dtype (surrounding whitespace is stripped). A
+        DataFrame, a bare string or a missing value raises
+        :class:`~fulfillkit.InvalidIdError` before anything is sent, saying what to pass.
+
+        A batch that stops (refused credentials, a base URL without Panora's routes, a
+        server that cannot be reached at all, a checkpoint or sink that cannot be written,
+        the client closed) raises one fulfillkit exception whose ``.partial`` holds
+        everything fetched so far; an unusable checkpoint or sink path fails before the
+        first request.
 
         ``checkpoint="run.jsonl"`` records each record as it arrives; a rerun with the same
         file fetches only the ids not yet in it. The file is tied to this base URL and
@@ -286,9 +311,7 @@ class AsyncClient(_Face):
             >>> batch = await client.get_many(ids)                       # doctest: +SKIP
             >>> batch.ok, len(batch.errors)                              # doctest: +SKIP
         """
-        state = self._core.fulfillments_state(ids, sink=sink)
-        return await self._core.get_many(
-            state,
+        options = BatchOptions(
             remote_data=remote_data,
             progress=progress,
             checkpoint=checkpoint,
@@ -298,6 +321,7 @@ class AsyncClient(_Face):
             on_progress=on_progress,
             stop=stop,
         )
+        return await self._core.batch(self._state(FULFILLMENTS, ids, options), options)
 
     async def get_orders(
         self,
@@ -305,15 +329,29 @@ class AsyncClient(_Face):
         *,
         remote_data: bool = False,
         progress: bool | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_mismatch: OnMismatch = "raise",
+        via: Via = "id",
+        on_progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
     ) -> OrdersResult:
-        """Fetch many orders concurrently (e.g. the ``order_id`` column of a frame); nulls
-        and duplicates are dropped. Same guarantees as :meth:`get_many`.
+        """Fetch many orders concurrently (e.g. the ``order_id`` column of a frame); missing
+        values and duplicates are dropped. The same options and guarantees as
+        :meth:`get_many` (``checkpoint=``, ``via=``), except the sink (fulfillments only).
 
         Example:
-            >>> orders = await client.get_orders(df["order_id"].dropna())   # doctest: +SKIP
+            >>> orders = await client.get_orders(df["order_id"])         # doctest: +SKIP
         """
-        state = self._core.orders_state(order_ids)
-        return await self._core.get_orders(state, remote_data=remote_data, progress=progress)
+        options = BatchOptions(
+            remote_data=remote_data,
+            progress=progress,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
+            via=via,
+            on_progress=on_progress,
+            stop=stop,
+        )
+        return await self._core.batch(self._state(ORDERS, order_ids, options), options)
 
     async def list(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
@@ -331,12 +369,31 @@ class AsyncClient(_Face):
             >>> async for f in client.list(page_size=100):               # doctest: +SKIP
             ...     print(f.id)
         """
-        pages = self._core.pages(
-            remote_data=remote_data, page_size=page_size, progress=progress, listing=Listing()
+        async for record in self._records(FULFILLMENTS, remote_data, page_size, progress):
+            yield record
+
+    async def list_orders(
+        self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
+    ) -> AsyncIterator[Order]:
+        """Every order of the connection, as :meth:`list` lists fulfillments (a failure's
+        ``.partial`` is an :class:`~fulfillkit.OrdersResult`).
+
+        Example:
+            >>> orders = [o async for o in client.list_orders()]          # doctest: +SKIP
+        """
+        async for record in self._records(ORDERS, remote_data, page_size, progress):
+            yield record
+
+    async def _records(
+        self, resource: Resource[R, Res], remote_data: bool, page_size: int, progress: bool | None
+    ) -> AsyncIterator[R]:
+        keep = Listing(resource, remote_data=remote_data)
+        pages = self._core.listing(
+            resource, remote_data=remote_data, page_size=page_size, progress=progress, keep=keep
         )
         try:
             async for page in pages:
-                for record in page:
+                for record in page.records:
                     yield record
         finally:
             await pages.aclose()
@@ -376,7 +433,7 @@ class AsyncClient(_Face):
         await self.aclose()
 
 
-async def _next_page(pages: AsyncGenerator[list[Fulfillment], None]) -> list[Fulfillment]:
+async def _next_page(pages: AsyncGenerator[ListedPage[Any], None]) -> ListedPage[Any]:
     return await anext(pages)
 
 
@@ -428,6 +485,16 @@ class Client(_Face, Closing):
         if self._loop.closed:
             raise ClientClosedError("this Client is closed; create a new one")
 
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine of the core on this client's loop thread (the store's sync and
+        the widgets use it; most code calls the methods below)."""
+        try:
+            self._check_open()
+        except ClientClosedError:
+            coro.close()
+            raise
+        return self._loop.run(coro)
+
     def get(self, id: str, *, remote_data: bool = False) -> Fulfillment:
         """Fetch one fulfillment by id. See :meth:`AsyncClient.get`.
 
@@ -436,18 +503,24 @@ class Client(_Face, Closing):
             ...     c.get(c.sandbox_ids[0]).id == c.sandbox_ids[0]
             True
         """
-        self._check_open()
-        result: Fulfillment = self._loop.run(self._core.get(id, remote_data))
-        return result
+        return self.run(self._core.get(FULFILLMENTS, id, remote_data))
 
     def get_order(self, id: str, *, remote_data: bool = False) -> Order:
         """Fetch one order by id. See :meth:`AsyncClient.get_order`."""
-        self._check_open()
-        result: Order = self._loop.run(self._core.get(id, remote_data, order=True))
-        return result
+        return self.run(self._core.get(ORDERS, id, remote_data))
 
-    # The same signature as AsyncClient.get_many and the core's, on purpose: each public
-    # face shows its whole signature in a notebook's help, which **kwargs would hide.
+    def _batch(self, state: BatchState[R, Res], options: BatchOptions) -> Res:
+        """Run a batch on the loop thread: Ctrl-C stops it within a second and raises
+        :class:`~fulfillkit.BatchInterrupted` with what was fetched."""
+        try:
+            return self.run(self._core.batch(state, options))
+        except KeyboardInterrupt:
+            raise BatchInterrupted(state.result()) from None
+        except FulfillkitError as exc:
+            with_partial(exc, state.result)
+            raise
+
+    # The same signatures as AsyncClient's, on purpose (see there).
     def get_many(
         self,
         ids: Iterable[str],
@@ -473,46 +546,50 @@ class Client(_Face, Closing):
             (5, ['not_found'])
         """
         self._check_open()
-        state = self._core.fulfillments_state(ids, sink=sink)
-        try:
-            return self._loop.run(
-                self._core.get_many(
-                    state,
-                    remote_data=remote_data,
-                    progress=progress,
-                    checkpoint=checkpoint,
-                    checkpoint_mismatch=checkpoint_mismatch,
-                    via=via,
-                    sink=sink,
-                    on_progress=on_progress,
-                    stop=stop,
-                )
-            )
-        except KeyboardInterrupt:
-            raise BatchInterrupted(state.result()) from None
-        except FulfillkitError as exc:
-            with_partial(exc, state.result)
-            raise
+        options = BatchOptions(
+            remote_data=remote_data,
+            progress=progress,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
+            via=via,
+            sink=sink,
+            on_progress=on_progress,
+            stop=stop,
+        )
+        return self._batch(self._state(FULFILLMENTS, ids, options), options)
 
     def get_orders(
-        self, order_ids: Iterable[str], *, remote_data: bool = False, progress: bool | None = None
+        self,
+        order_ids: Iterable[str],
+        *,
+        remote_data: bool = False,
+        progress: bool | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_mismatch: OnMismatch = "raise",
+        via: Via = "id",
+        on_progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
     ) -> OrdersResult:
         """Fetch many orders concurrently. See :meth:`AsyncClient.get_orders`.
 
-        Ctrl-C raises :class:`~fulfillkit.BatchInterrupted`; a stopped batch (closed client,
-        refused credentials) raises with ``.partial`` holding the orders fetched.
+        Example:
+            >>> with Client.sandbox(n=5) as c:
+            ...     order_ids = [f.order_id for f in c.get_many(c.sandbox_ids, progress=False)]
+            ...     orders = c.get_orders(order_ids, progress=False)
+            >>> orders.ok
+            True
         """
         self._check_open()
-        state = self._core.orders_state(order_ids)
-        try:
-            return self._loop.run(
-                self._core.get_orders(state, remote_data=remote_data, progress=progress)
-            )
-        except KeyboardInterrupt:
-            raise BatchInterrupted(state.orders_result()) from None
-        except FulfillkitError as exc:
-            with_partial(exc, state.orders_result)
-            raise
+        options = BatchOptions(
+            remote_data=remote_data,
+            progress=progress,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
+            via=via,
+            on_progress=on_progress,
+            stop=stop,
+        )
+        return self._batch(self._state(ORDERS, order_ids, options), options)
 
     def list(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
@@ -526,11 +603,34 @@ class Client(_Face, Closing):
             ...     len({f.id for f in c.list(page_size=100, progress=False)})
             250
         """
+        return self._records(FULFILLMENTS, remote_data, page_size, progress)
+
+    def list_orders(
+        self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
+    ) -> Iterator[Order]:
+        """Every order of the connection. See :meth:`AsyncClient.list_orders`.
+
+        Example:
+            >>> with Client.sandbox(n=20) as c:
+            ...     orders = list(c.list_orders(progress=False))
+            >>> len(orders) > 0
+            True
+        """
+        return self._records(ORDERS, remote_data, page_size, progress)
+
+    def _records(
+        self, resource: Resource[R, Res], remote_data: bool, page_size: int, progress: bool | None
+    ) -> Iterator[R]:
         self._check_open()
-        listing = Listing()
-        pages = self._core.pages(
-            remote_data=remote_data, page_size=page_size, progress=progress, listing=listing
+        keep = Listing(resource, remote_data=remote_data)
+        pages = self._core.listing(
+            resource, remote_data=remote_data, page_size=page_size, progress=progress, keep=keep
         )
+        return self._iterate(pages, keep)
+
+    def _iterate(
+        self, pages: AsyncGenerator[ListedPage[R], None], keep: Listing[R, Any]
+    ) -> Iterator[R]:
         try:
             while True:
                 try:
@@ -538,11 +638,11 @@ class Client(_Face, Closing):
                 except StopAsyncIteration:
                     return
                 except KeyboardInterrupt:
-                    raise BatchInterrupted(listing.result()) from None
+                    raise BatchInterrupted(keep.result()) from None
                 except FulfillkitError as exc:  # closed from another thread, too
-                    with_partial(exc, listing.result)
+                    with_partial(exc, keep.result)
                     raise
-                yield from page
+                yield from page.records
         finally:
             if not self._loop.closed:
                 self._loop.run(pages.aclose())

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import SecretStr
 
-from fulfillkit.errors import FetchError, FetchFailed, FulfillkitError
+from fulfillkit.errors import FailedId, FetchFailed, FulfillkitError
 from fulfillkit.fetch.engine import with_partial
 from fulfillkit.fetch.protocol import check_ids
 from fulfillkit.fetch.results import BatchResult
@@ -158,7 +158,7 @@ def _list_partition(
             records = list(client.list(remote_data=remote_data, progress=False))
     except FetchFailed as exc:  # a connection that fails is an error row, not a lost run
         listed = exc.partial.fulfillments if isinstance(exc.partial, BatchResult) else []
-        failed = BatchResult(fulfillments=listed, errors=[FetchError.from_exception(name, exc)])
+        failed = BatchResult(fulfillments=listed, errors=[FailedId.from_exception(name, exc)])
         frame, errors = _frames(failed, remote_data)
     except FulfillkitError as exc:  # closed, misconfigured: stop, with what was listed
         with_partial(exc, lambda: BatchResult(fulfillments=[], errors=[]))

@@ -15,14 +15,20 @@
         ├── APIStatusError        the server answered with an error status
         │   ├── AuthenticationError   kind "auth": missing/unknown API key or connection token
         │   ├── NotFoundError         kind "not_found": unknown id (Panora says so with a 500)
+        │   ├── EndpointNotFoundError kind "server": 404 "Cannot GET" for the route itself
         │   ├── RateLimitError        kind "rate_limited": 429 and retries exhausted
         │   └── ServerError           kind "server": 5xx and other unexpected statuses
+        │       └── UnknownCursorError    a listing cursor whose row is gone upstream
         ├── InvalidResponseError  kind "invalid_response": 200 whose body is not a record
         └── NetworkError          kind "network": connection refused, dropped, truncated
+            ├── UnreachableError  the server was never reached: a batch stops at once
             └── TimeoutError      kind "timeout": connect/read/write/pool timeout
 
-``Client.get`` raises these; ``get_many`` records them per id as :class:`FetchError` rows
-(except :class:`AuthenticationError`, which stops the batch and is raised).
+``Client.get`` raises these; ``get_many`` records them per id as :class:`FailedId` rows,
+except the ones that say the whole batch cannot succeed (``stops_batch``): refused
+credentials (:class:`AuthenticationError`), a base URL without Panora's routes
+(:class:`EndpointNotFoundError`) and a server that cannot be connected to at all
+(:class:`UnreachableError`). Those stop the batch at once and are raised.
 
 Every exception that stops a batch carries ``.partial``: the result of everything fetched
 so far (a :class:`PartialResult`, in practice a ``BatchResult`` or ``OrdersResult``).
@@ -51,8 +57,9 @@ __all__ = [
     "CheckpointError",
     "ClientClosedError",
     "ConfigurationError",
+    "EndpointNotFoundError",
     "ErrorKind",
-    "FetchError",
+    "FailedId",
     "FetchFailed",
     "FulfillkitError",
     "InvalidDataError",
@@ -66,6 +73,8 @@ __all__ = [
     "ServerError",
     "SinkError",
     "TimeoutError",
+    "UnknownCursorError",
+    "UnreachableError",
 ]
 
 ErrorKind = Literal[
@@ -74,7 +83,7 @@ ErrorKind = Literal[
 
 
 @dataclass(frozen=True, slots=True)
-class FetchError:
+class FailedId:
     """Why one id could not be fetched: one row of a batch's ``errors``.
 
     Attributes:
@@ -86,7 +95,7 @@ class FetchError:
         attempts: how many requests were actually sent for this id.
 
     Example:
-        >>> FetchError("a", "not_found", 500, "gone", 1).kind
+        >>> FailedId("a", "not_found", 500, "gone", 1).kind
         'not_found'
     """
 
@@ -97,7 +106,7 @@ class FetchError:
     attempts: int
 
     @classmethod
-    def from_exception(cls, record_id: str, exc: FetchFailed) -> FetchError:
+    def from_exception(cls, record_id: str, exc: FetchFailed) -> FailedId:
         """The row for an exception raised by ``get`` (its message is already redacted)."""
         return cls(record_id, exc.kind, exc.status, exc.message, exc.attempts)
 
@@ -110,7 +119,7 @@ class PartialResult(Protocol):
     """
 
     @property
-    def errors(self) -> Sequence[FetchError]: ...
+    def errors(self) -> Sequence[FailedId]: ...
 
     @property
     def pending(self) -> Sequence[str]: ...
@@ -152,6 +161,8 @@ class FetchFailed(FulfillkitError):
     """
 
     kind: ClassVar[ErrorKind] = "server"
+    stops_batch: ClassVar[bool] = False
+    """Whether this failure means no other id of the batch can succeed either."""
 
     def __init__(
         self,
@@ -160,12 +171,16 @@ class FetchFailed(FulfillkitError):
         status: int | None = None,
         attempts: int = 1,
         id: str | None = None,
+        connect_failed: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.attempts = attempts
         self.id = id
+        self.connect_failed = connect_failed
+        """No connection to the server could be made (refused, no route, DNS, connect
+        timeout): nothing was sent."""
 
     def __str__(self) -> str:
         where = f" (HTTP {self.status})" if self.status is not None else ""
@@ -189,6 +204,15 @@ class AuthenticationError(APIStatusError):
     """The API key or the connection token was refused. Stops a whole batch."""
 
     kind: ClassVar[ErrorKind] = "auth"
+    stops_batch: ClassVar[bool] = True
+
+
+class EndpointNotFoundError(APIStatusError):
+    """The server has no such route (404 ``Cannot GET /...``): the base URL is wrong (a
+    missing or extra path part), not the id. Stops a whole batch."""
+
+    kind: ClassVar[ErrorKind] = "server"
+    stops_batch: ClassVar[bool] = True
 
 
 class NotFoundError(APIStatusError):
@@ -209,6 +233,11 @@ class ServerError(APIStatusError):
     kind: ClassVar[ErrorKind] = "server"
 
 
+class UnknownCursorError(ServerError):
+    """Panora's 500 ``The provided cursor does not exist!``: the row a listing cursor points
+    at is gone upstream (a resumed listing must start earlier)."""
+
+
 class InvalidResponseError(FetchFailed):
     """A complete response that is not a valid record (bad JSON, wrong types, HTML, too big)."""
 
@@ -219,6 +248,14 @@ class NetworkError(FetchFailed):
     """The connection failed: refused, dropped, or closed before the body was complete."""
 
     kind: ClassVar[ErrorKind] = "network"
+
+
+class UnreachableError(NetworkError):
+    """No request of a batch could connect to the server (refused, no route, DNS, connect
+    timeout) before any answer came: the batch stops at once instead of retrying every id.
+    The message names the base URL; ``.partial`` holds the ids as pending."""
+
+    stops_batch: ClassVar[bool] = True
 
 
 class TimeoutError(NetworkError, builtins.TimeoutError):
@@ -285,3 +322,18 @@ ERRORS_BY_KIND: dict[ErrorKind, type[FetchFailed]] = {
     "invalid_response": InvalidResponseError,
 }
 """The exception class for each :data:`ErrorKind` (``raise_for_errors``, the request loop)."""
+
+
+def __getattr__(name: str) -> object:
+    if name == "FetchError":  # the per-id failure row's old name, kept for one release
+        import warnings
+
+        warnings.warn(
+            "fulfillkit.FetchError was renamed FailedId (it is a row of batch.errors, not an "
+            "exception; to catch a failed fetch use FetchFailed); FetchError goes in the next "
+            "release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return FailedId
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

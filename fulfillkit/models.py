@@ -54,9 +54,11 @@ __all__ = [
     "FULFILLMENT_ADAPTER",
     "FULFILLMENT_PAGE_ADAPTER",
     "ORDER_ADAPTER",
+    "ORDER_PAGE_ADAPTER",
     "Fulfillment",
     "FulfillmentPage",
     "Order",
+    "OrderPage",
     "fulfillment_html",
     "fulfillment_text",
 ]
@@ -92,6 +94,7 @@ class _Record(BaseModel):
     modified_at: AwareTimestamp = None
 
     _unparsed_timestamps: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _raw_json: bytes | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -115,6 +118,16 @@ class _Record(BaseModel):
     def unparsed_timestamps(self) -> dict[str, Any]:
         """Raw values of timestamp fields that could not be parsed (usually empty)."""
         return dict(self._unparsed_timestamps)
+
+    @property
+    def raw_json(self) -> bytes | None:
+        """The record exactly as the server sent it (UTF-8 JSON bytes), when the fetch
+        asked to keep it (the store does); ``None`` otherwise."""
+        return self._raw_json
+
+    def keep_raw_json(self, raw: bytes) -> None:
+        """Attach the bytes this record was parsed from (see :attr:`raw_json`)."""
+        self._raw_json = raw
 
 
 class Fulfillment(_Record):
@@ -171,9 +184,20 @@ class FulfillmentPage(BaseModel):
     data: list[Fulfillment]
 
 
+class OrderPage(BaseModel):
+    """One page of ``GET /ecommerce/orders``: cursors and records."""
+
+    model_config = ConfigDict(extra="allow")
+
+    prev_cursor: str | None = None
+    next_cursor: str | None = None
+    data: list[Order]
+
+
 FULFILLMENT_ADAPTER: TypeAdapter[Fulfillment] = TypeAdapter(Fulfillment)
 ORDER_ADAPTER: TypeAdapter[Order] = TypeAdapter(Order)
 FULFILLMENT_PAGE_ADAPTER: TypeAdapter[FulfillmentPage] = TypeAdapter(FulfillmentPage)
+ORDER_PAGE_ADAPTER: TypeAdapter[OrderPage] = TypeAdapter(OrderPage)
 
 
 # --- how a fulfillment shows in a terminal and in Jupyter --------------------------------------

@@ -25,6 +25,7 @@ import threading
 __all__ = [
     "REDACTED",
     "RedactingFilter",
+    "SafeURL",
     "install_log_redaction",
     "redact",
     "redact_url",
@@ -73,6 +74,24 @@ def redact_url(url: str) -> str:
         'https://[REDACTED]@api.panora.dev/x'
     """
     return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{REDACTED}@", url)
+
+
+class SafeURL(str):
+    """A URL whose repr never shows ``user:password@``: what a constructor holds its base
+    URL as from its first line, so that a traceback printed with local variables
+    (``TracebackException(capture_locals=True)``, IPython's verbose mode, Sentry) does not
+    show the password. ``str()`` and every string operation give the URL itself.
+
+    Example:
+        >>> url = SafeURL("https://me:pw@api.panora.dev")
+        >>> repr(url), url.startswith("https://me")
+        ("'https://[REDACTED]@api.panora.dev'", True)
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(redact_url(str.__str__(self)))
 
 
 def redact(text: str) -> str:

@@ -22,8 +22,8 @@ import pydantic
 import pytest
 
 import fulfillkit as fk
-import fulfillkit.fetch.engine
 import fulfillkit.models
+from fulfillkit.fetch.resources import FULFILLMENTS
 from fulfillkit.fetch.transport import LanePool, Transport
 from fulfillkit.sandbox import (
     SANDBOX_API_KEY,
@@ -56,11 +56,13 @@ class CountingAdapter:
 
 
 @pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     """Count adapter validations, ``json.loads`` and direct model constructions."""
     counter: Counter[str] = Counter()
     adapter = CountingAdapter(fulfillkit.models.FULFILLMENT_ADAPTER, counter)
-    monkeypatch.setattr(fulfillkit.fetch.engine, "FULFILLMENT_ADAPTER", adapter)
+    # The Resource value is frozen (it is a constant); the count swaps its adapter in place.
+    real_adapter = FULFILLMENTS.adapter
+    object.__setattr__(FULFILLMENTS, "adapter", adapter)
     monkeypatch.setattr(fulfillkit.models, "FULFILLMENT_ADAPTER", adapter)
     real_loads = json.loads
 
@@ -85,7 +87,10 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(model, "__init__", counting_init)
-    return counter
+    try:
+        yield counter
+    finally:
+        object.__setattr__(FULFILLMENTS, "adapter", real_adapter)
 
 
 def _fetch(client: fk.Client, ids: list[str]) -> fk.BatchResult:

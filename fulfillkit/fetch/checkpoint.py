@@ -38,20 +38,21 @@ import time
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any, Final, Literal
+from typing import IO, Any, Final, Generic, Literal, TypeVar
 
-from pydantic import SecretStr
+from pydantic import SecretStr, TypeAdapter
 
 from fulfillkit.closing import Closing
 from fulfillkit.errors import CheckpointError
 from fulfillkit.fetch.protocol import same_id
-from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment
+from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment, Order
 
 __all__ = ["FORMAT_VERSION", "Checkpoint", "OnMismatch"]
 
 FORMAT_VERSION: Final = 1
 OnMismatch = Literal["raise", "discard"]
 _MAGIC: Final = "fulfillkit_checkpoint"
+R = TypeVar("R", bound=Fulfillment | Order)
 
 
 def _token_hmac(token: SecretStr | str, salt: str) -> str:
@@ -59,7 +60,7 @@ def _token_hmac(token: SecretStr | str, salt: str) -> str:
     return hmac.new(bytes.fromhex(salt), value.encode(), hashlib.sha256).hexdigest()
 
 
-class Checkpoint(Closing):
+class Checkpoint(Closing, Generic[R]):
     """One checkpoint file. :meth:`open` first (checks, loads), then :meth:`write`.
 
     Args:
@@ -68,6 +69,9 @@ class Checkpoint(Closing):
         token: the connection token (only its keyed hash is written).
         on_mismatch: ``"raise"`` (default) refuses a checkpoint of another connection;
             ``"discard"`` empties it and starts over.
+        adapter: validates a stored record (fulfillments by default).
+        resource: what the file holds, recorded in the header (``"fulfillments"``,
+            ``"orders"``): a checkpoint of orders is refused for fulfillments.
     """
 
     def __init__(
@@ -79,7 +83,11 @@ class Checkpoint(Closing):
         on_mismatch: OnMismatch = "raise",
         fsync_every: int = 256,
         fsync_seconds: float = 1.0,
+        adapter: TypeAdapter[R] = FULFILLMENT_ADAPTER,  # type: ignore[assignment]
+        resource: str = "fulfillments",
     ) -> None:
+        self._adapter: TypeAdapter[R] = adapter
+        self._resource = resource
         if on_mismatch not in ("raise", "discard"):
             raise CheckpointError(f"on_mismatch must be 'raise' or 'discard': {on_mismatch!r}")
         self.path = Path(path)
@@ -97,7 +105,7 @@ class Checkpoint(Closing):
 
     # -- opening --------------------------------------------------------------------------
 
-    def open(self) -> dict[str, Fulfillment]:
+    def open(self) -> dict[str, R]:
         """Check the file is ours and writable, create it if missing, and return the
         records already in it by requested id. Raises :class:`CheckpointError`."""
         try:
@@ -107,9 +115,15 @@ class Checkpoint(Closing):
             raise CheckpointError(f"checkpoint {self.path} cannot be read: {exc}") from exc
         if self.path.is_dir():
             raise CheckpointError(f"checkpoint {self.path} is a folder, not a file")
-        records: dict[str, Fulfillment] = {}
+        records: dict[str, R] = {}
         if data.strip():
             header = self._header(data)
+            held = header.get("resource", "fulfillments")
+            if held != self._resource:
+                raise CheckpointError(
+                    f"checkpoint {self.path} holds {held}, not {self._resource}; it was left "
+                    "untouched: pass another path"
+                )
             if self._matches(header):
                 records = self._load(_without_torn_tail(data))
             elif self._on_mismatch == "discard":
@@ -162,6 +176,7 @@ class Checkpoint(Closing):
                     "base_url": self._base_url,
                     "salt": salt,
                     "token_hmac": _token_hmac(self._token, salt),
+                    "resource": self._resource,
                 }
                 self._file = self.path.open("wb")
                 self._file.write(json.dumps(header).encode() + b"\n")
@@ -182,15 +197,15 @@ class Checkpoint(Closing):
             self.close()
             raise CheckpointError(f"checkpoint {self.path} is not writable: {exc}") from exc
 
-    def _load(self, data: bytes) -> dict[str, Fulfillment]:
-        records: dict[str, Fulfillment] = {}
+    def _load(self, data: bytes) -> dict[str, R]:
+        records: dict[str, R] = {}
         bad = 0
         for line in data.splitlines()[1:]:
             if not line.strip():
                 continue
             try:
                 entry = json.loads(line)
-                record = FULFILLMENT_ADAPTER.validate_python(entry["record"])
+                record = self._adapter.validate_python(entry["record"])
                 requested = entry["id"]
             except (ValueError, KeyError, TypeError):
                 bad += 1
@@ -202,18 +217,18 @@ class Checkpoint(Closing):
         if bad:
             warnings.warn(
                 f"checkpoint {self.path}: skipped {bad} line(s) that are not the requested "
-                "id's fulfillment; those ids will be fetched again",
+                f"id's record ({self._resource}); those ids will be fetched again",
                 stacklevel=3,
             )
         return records
 
     # -- writing --------------------------------------------------------------------------
 
-    def write(self, record_id: str, record: Fulfillment) -> None:
+    def write(self, record_id: str, record: R) -> None:
         """Append one record and flush it to the operating system."""
         self.write_many([(record_id, record)])
 
-    def write_many(self, items: Iterable[tuple[str, Fulfillment]]) -> None:
+    def write_many(self, items: Iterable[tuple[str, R]]) -> None:
         """Append records and flush them; raises :class:`CheckpointError` on a failed write
         (disk full, file gone read-only)."""
         if self._file is None:
@@ -247,7 +262,7 @@ class Checkpoint(Closing):
                 file.close()
 
 
-def _line(record_id: str, record: Fulfillment) -> bytes:
+def _line(record_id: str, record: Fulfillment | Order) -> bytes:
     """One checkpoint line: the requested id and the record as JSON, UTF-8."""
     payload = record.model_dump(mode="json")
     payload.update(record.unparsed_timestamps)  # keep the server's text, not None

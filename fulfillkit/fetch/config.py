@@ -29,7 +29,7 @@ from pydantic import SecretStr
 
 from fulfillkit.errors import ConfigurationError
 from fulfillkit.fetch.retry import RetryPolicy
-from fulfillkit.redaction import redact_url, register_secret
+from fulfillkit.redaction import SafeURL, redact_url, register_secret
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -79,7 +79,7 @@ class ClientConfig:
 
     api_key: SecretStr
     connection_token: SecretStr
-    base_url: str
+    base_url: SafeURL
     max_concurrency: int
     timeout: float
     retry: RetryPolicy
@@ -92,7 +92,7 @@ class ClientConfig:
         api_key: object,
         *,
         connection_token: object,
-        base_url: str | None,
+        base_url: object,
         max_concurrency: int = 8,
         timeout: float = 30.0,
         max_retries: int | None = None,
@@ -106,14 +106,15 @@ class ClientConfig:
         Raises :class:`ConfigurationError` naming the problem; nothing is sent.
         """
         api_key, connection_token = hide(api_key), hide(connection_token)
+        base_url = SafeURL(base_url) if isinstance(base_url, str) else base_url
         key = _secret(api_key, "PANORA_API_KEY", "api_key")
         token = _secret(connection_token, "PANORA_CONNECTION_TOKEN", "connection_token")
-        url = _check_base_url(base_url or _env("PANORA_BASE_URL") or DEFAULT_BASE_URL)
+        url = _check_base_url(base_url or SafeURL(_env("PANORA_BASE_URL") or DEFAULT_BASE_URL))
         if not allow_insecure:
-            parts = urlsplit(url)
-            if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+            scheme, host, _, _ = _url_parts(url)
+            if scheme == "http" and not _is_loopback(host):
                 raise ConfigurationError(
-                    f"refusing plain http:// to non-loopback host {parts.hostname!r}: the API "
+                    f"refusing plain http:// to non-loopback host {host!r}: the API "
                     "key would travel in clear; use https:// or pass allow_insecure=True"
                 )
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
@@ -206,21 +207,35 @@ def _secret(value: object, env: str, name: str) -> SecretStr:
     return value
 
 
-def _check_base_url(url: str) -> str:
+def _url_parts(url: str) -> tuple[str, str, bool, bool]:
+    """``(scheme, host, has query or fragment, has user info)``: what the checks need, with
+    no credentials in it."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "", "", False, False
+    return parts.scheme, host, bool(parts.query or parts.fragment), "@" in parts.netloc
+
+
+def _check_base_url(url: object) -> SafeURL:
+    # No local variable holds the URL with its credentials except as a SafeURL, whose repr
+    # hides them (a traceback printed with its locals must not show a password).
     if not isinstance(url, str):
-        raise ConfigurationError("base_url must be a string")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base_url must be a string, got {type(url).__name__}")
+    url = SafeURL(url.strip().rstrip("/"))
+    scheme, host, extra, userinfo = _url_parts(url)
+    if scheme not in ("http", "https") or not host:
         raise ConfigurationError(
             f"base_url must be an absolute http(s) URL, got {redact_url(url)!r}"
         )
-    if parts.query or parts.fragment:
+    if extra:
         raise ConfigurationError(
             f"base_url must not carry a query or fragment: {redact_url(url)!r}"
         )
-    if parts.username or parts.password:
-        register_secret(parts.netloc.rsplit("@", 1)[0])
-    return url.strip().rstrip("/")
+    if userinfo:
+        register_secret(urlsplit(url).netloc.rsplit("@", 1)[0])
+    return url
 
 
 def _rate_limit(value: tuple[int, float] | str | None, url: str) -> tuple[int, float] | None:

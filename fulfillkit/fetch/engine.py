@@ -1,22 +1,28 @@
-"""The one batch engine, and the async core both clients share.
+"""The one batch engine and the one list loop, over a :class:`~fulfillkit.fetch.resources.Resource`.
 
 * :func:`run_batch` fetches distinct ids with a fixed pool of ``max_concurrency`` worker
   tasks (no task per id: a million ids cost a million small dict entries, not a million
-  tasks). Each failure becomes a :class:`~fulfillkit.FetchError` (an unexpected exception
-  too: ``invalid_response``, the batch goes on); an authentication failure, or a failure
-  of our own side (checkpoint, sink), stops the batch. ``on_progress`` and a ``stop``
-  token let a caller (the explorer) follow and stop it; ids not started stay ``pending``.
+  tasks). Each failure becomes a :class:`~fulfillkit.FailedId` (an unexpected exception
+  too: ``invalid_response``, the batch goes on). A failure that says no other id can
+  succeed (``stops_batch``: refused credentials, a base URL without Panora's routes), a
+  server that could not be connected to before anything answered (fail fast), and a
+  failure of our own side (checkpoint, sink) stop the batch. ``on_progress`` and a
+  ``stop`` token let a caller (the explorer) follow and stop it; ids not started stay
+  ``pending``.
+* :meth:`Fetcher.listing` is the list loop: a
+  :class:`~fulfillkit.fetch.paging.CursorPaginator` says what to ask next, pages are
+  deduplicated by id, progress counts records, and every failure leaves as one fulfillkit
+  exception (with ``.partial`` when the caller keeps a :class:`Listing`).
 * :class:`Fetcher` is the core of :class:`~fulfillkit.AsyncClient` and
-  :class:`~fulfillkit.Client`: ``get``, listing, ``get_many`` with checkpoint, sink and
-  ``via=``, ``get_orders``. It calls down only (request loop, protocol, checkpoint, sink).
+  :class:`~fulfillkit.Client`: ``get``, ``listing`` and ``batch`` (checkpoint, sink and
+  ``via=``), for any resource, with one :class:`~fulfillkit.fetch.options.BatchOptions`.
   Every fulfillkit exception that stops a batch leaves with ``.partial`` set, and no
   ``ExceptionGroup`` or third-party exception escapes.
 
 Example:
     >>> import asyncio
-    >>> from fulfillkit.fetch.config import ClientConfig
-    >>> cfg = ClientConfig.from_args("k" * 12, connection_token="t" * 12, base_url=None)
-    >>> state = BatchState(["a", "b"])
+    >>> from fulfillkit.fetch.resources import FULFILLMENTS
+    >>> state = BatchState(FULFILLMENTS, ["a", "b"])
     >>> async def fake(record_id: str) -> Fulfillment:
     ...     return Fulfillment(id=record_id)
     >>> asyncio.run(run_batch(state, fake, concurrency=2, progress=False))
@@ -28,67 +34,55 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import threading
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fulfillkit.errors import (
-    AuthenticationError,
     ClientClosedError,
     ConfigurationError,
-    FetchError,
+    FailedId,
     FetchFailed,
     FulfillkitError,
     InvalidResponseError,
+    UnreachableError,
 )
-from fulfillkit.fetch.checkpoint import Checkpoint, OnMismatch
-from fulfillkit.fetch.progress import progress_bar
-from fulfillkit.fetch.protocol import (
-    FULFILLMENTS,
-    ORDERS,
-    canonical_id,
-    check_id,
-    check_ids,
-    record_path,
-    request_params,
-)
+from fulfillkit.fetch.checkpoint import Checkpoint
+from fulfillkit.fetch.options import BatchOptions, ProgressCallback
+from fulfillkit.fetch.paging import CursorPaginator, ListedPage
+from fulfillkit.fetch.progress import BarStatus, progress_bar
+from fulfillkit.fetch.protocol import canonical_id, check_id, check_ids, request_params
 from fulfillkit.fetch.request import Requester, detached
+from fulfillkit.fetch.resources import FULFILLMENTS, Resource
 from fulfillkit.fetch.results import BatchResult, OrdersResult
 from fulfillkit.fetch.sink import ParquetSink
-from fulfillkit.models import (
-    FULFILLMENT_ADAPTER,
-    FULFILLMENT_PAGE_ADAPTER,
-    ORDER_ADAPTER,
-    Fulfillment,
-    Order,
-)
+from fulfillkit.models import Fulfillment, Order
 from fulfillkit.redaction import redact
 
 __all__ = [
     "BatchState",
     "Fetcher",
     "Listing",
-    "ProgressCallback",
-    "Via",
+    "OnResult",
     "error_row",
     "run_batch",
     "with_partial",
 ]
 
 R = TypeVar("R", Fulfillment, Order)
-Via = Literal["id", "list", "auto"]
-ProgressCallback = Callable[[int, int, int], None]
-"""``on_progress(done, total, failed)``: called on the event loop after each id."""
+Res = TypeVar("Res", BatchResult, OrdersResult)
+OnResult = Callable[[str, Any], None]
+"""``on_result(requested_id, record)``: called for each fetched record, before it counts as
+done (a failure leaves the id pending and stops the batch)."""
 
 
-def error_row(record_id: str, exc: BaseException) -> FetchError:
-    """The :class:`FetchError` row for an exception raised while fetching one id."""
+def error_row(record_id: str, exc: BaseException) -> FailedId:
+    """The :class:`FailedId` row for an exception raised while fetching one id."""
     if isinstance(exc, FetchFailed):
-        return FetchError(record_id, exc.kind, exc.status, redact(exc.message), exc.attempts)
-    return FetchError(
+        return FailedId(record_id, exc.kind, exc.status, redact(exc.message), exc.attempts)
+    return FailedId(
         record_id,
         "invalid_response",
         None,
@@ -98,7 +92,7 @@ def error_row(record_id: str, exc: BaseException) -> FetchError:
 
 
 @dataclass(slots=True)
-class BatchState(Generic[R]):
+class BatchState(Generic[R, Res]):
     """The mutable progress of one batch; a partial result can be read at any time, which
     is what an interrupted or failed batch hands back as ``.partial``.
 
@@ -106,9 +100,11 @@ class BatchState(Generic[R]):
     ``on_result`` and only its id is kept (in :attr:`written`).
     """
 
+    resource: Resource[R, Res]
     ids: Sequence[str]
+    remote_data: bool = False
     results: dict[str, R] = field(default_factory=dict)
-    errors: dict[str, FetchError] = field(default_factory=dict)
+    errors: dict[str, FailedId] = field(default_factory=dict)
     keep_records: bool = True
     written: set[str] = field(default_factory=set)
 
@@ -116,7 +112,7 @@ class BatchState(Generic[R]):
         """Whether ``record_id`` was fetched (kept or written)."""
         return record_id in self.results or record_id in self.written
 
-    def add(self, record_id: str, record: R, on_result: Callable[[str, R], None] | None) -> None:
+    def add(self, record_id: str, record: R, on_result: OnResult | None) -> None:
         """Account for one fetched record (after ``on_result`` returned: a failed write
         leaves the id pending)."""
         if on_result is not None:
@@ -126,44 +122,41 @@ class BatchState(Generic[R]):
         else:
             self.written.add(record_id)
 
-    def _split(self) -> tuple[list[R], list[FetchError], list[str]]:
+    def todo(self) -> list[str]:
+        """The ids neither fetched nor failed yet, in input order."""
+        return [i for i in self.ids if not self.done(i) and i not in self.errors]
+
+    def result(self) -> Res:
+        """Fetched, failed and pending ids, each list in first-seen input order."""
         done, failed = self.results, self.errors
-        return (
+        return self.resource.result(
             [done[i] for i in self.ids if i in done],
             [failed[i] for i in self.ids if i in failed],
             [i for i in self.ids if not self.done(i) and i not in failed],
+            len(self.written),
+            self.remote_data,
         )
-
-    def result(self: BatchState[Fulfillment]) -> BatchResult:
-        """Fetched, failed and pending ids, each list in first-seen input order."""
-        records, errors, pending = self._split()
-        return BatchResult(
-            fulfillments=records, errors=errors, pending=pending, written=len(self.written)
-        )
-
-    def orders_result(self: BatchState[Order]) -> OrdersResult:
-        """The same, for a batch of orders."""
-        records, errors, pending = self._split()
-        return OrdersResult(orders=records, errors=errors, pending=pending)
 
 
 @dataclass(slots=True)
-class Listing:
-    """What a listing (``client.list()``) fetched so far: the ``.partial`` of a listing
-    that stopped, so that no page already fetched is lost.
+class Listing(Generic[R, Res]):
+    """What a listing fetched so far: the ``.partial`` of a listing that stopped, so that
+    no page already fetched is lost.
 
     Example:
-        >>> listing = Listing()
+        >>> listing = Listing(FULFILLMENTS)
         >>> listing.records.append(Fulfillment(id="a"))
         >>> listing.result().ok, len(listing.result())
         (True, 1)
     """
 
-    records: list[Fulfillment] = field(default_factory=list)
+    resource: Resource[R, Res]
+    records: list[R] = field(default_factory=list)
+    remote_data: bool = False
 
-    def result(self) -> BatchResult:
+    def result(self) -> Res:
         """Every record listed so far, in the order listed."""
-        return BatchResult(fulfillments=list(self.records), errors=[])
+        return self.resource.result(list(self.records), [], [], 0, self.remote_data)
 
 
 def with_partial(exc: FulfillkitError, partial: Callable[[], Any]) -> None:
@@ -189,36 +182,70 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return leaves[0]
 
 
+@dataclass(frozen=True, slots=True)
+class FailFast:
+    """How a batch tells "this server cannot be reached at all" from one id's bad luck:
+    a connect failure (after its retries) while no response of the batch has come back
+    yet means the next id would fail the same way, so the batch stops at once.
+
+    ``answered()`` counts the responses the client has received; ``base_url`` (credentials
+    removed) names the server in the error.
+    """
+
+    answered: Callable[[], int]
+    base_url: str
+    before: int
+
+    def check(self, exc: BaseException, todo: int) -> None:
+        """Raise :class:`UnreachableError` when ``exc`` means the server is unreachable."""
+        if isinstance(exc, FetchFailed) and exc.connect_failed and self.answered() == self.before:
+            raise UnreachableError(
+                f"cannot connect to {self.base_url}: {exc.message}; stopped the batch at once "
+                f"instead of trying {todo} more id(s) (check base_url, the network or the "
+                "proxy; .partial holds them as pending)",
+                attempts=exc.attempts,
+                connect_failed=True,
+            )
+
+
 async def run_batch(
-    state: BatchState[R],
+    state: BatchState[R, Res],
     fetch: Callable[[str], Awaitable[R]],
     *,
     concurrency: int,
     progress: bool | None,
-    desc: str = "fulfillments",
-    on_result: Callable[[str, R], None] | None = None,
+    on_result: OnResult | None = None,
+    rate_wait: Callable[[], float] | None = None,
     rate_cap: Callable[[], float | None] | None = None,
     on_progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
+    fail_fast: FailFast | None = None,
 ) -> None:
     """Fetch every id of ``state`` not yet in it, ``concurrency`` at a time.
 
-    Raises :class:`AuthenticationError` (after cancelling the other workers) when the
-    credentials are refused, and whatever ``on_result`` raises (a checkpoint or sink
-    failure); every other failure becomes a :class:`FetchError`. ``stop.set()`` (from any
-    thread) lets the requests in flight finish and starts no new one.
+    Raises a ``stops_batch`` failure (:class:`~fulfillkit.AuthenticationError`, ...) after
+    cancelling the other workers, :class:`UnreachableError` (``fail_fast``), and whatever
+    ``on_result`` raises (a checkpoint or sink failure); every other failure becomes a
+    :class:`FailedId`. ``stop.set()`` (from any thread) lets the requests in flight finish
+    and starts no new one. ``rate_wait()`` (seconds the rate limit holds requests) shows in
+    the bar's postfix while it waits.
     """
-    todo = [i for i in state.ids if not state.done(i) and i not in state.errors]
+    todo = state.todo()
     ids = iter(todo)
     total = len(state.ids)
     finished = total - len(todo)
     bar = progress_bar(
-        total=total, initial=finished, progress=progress, desc=desc, rate_cap=rate_cap
+        total=total,
+        initial=finished,
+        progress=progress,
+        desc=state.resource.name,
+        rate_cap=rate_cap,
     )
-    failures = len(state.errors)
+    status = BarStatus(bar, rate_wait)
+    status.errors = len(state.errors)
 
     async def worker() -> None:
-        nonlocal failures, finished
+        nonlocal finished
         for record_id in ids:  # one shared iterator: each id is taken by one worker
             if stop is not None and stop.is_set():
                 return
@@ -226,19 +253,21 @@ async def run_batch(
                 record = await fetch(record_id)
             except Exception as exc:
                 state.errors[record_id] = error_row(record_id, exc)
-                failures += 1
-                bar.set_postfix(errors=failures, refresh=False)
-                if isinstance(exc, AuthenticationError):
+                status.errors += 1
+                status.show()
+                if fail_fast is not None:
+                    fail_fast.check(exc, total - finished - 1)
+                if isinstance(exc, FetchFailed) and exc.stops_batch:
                     raise
             else:
                 state.add(record_id, record, on_result)
             finished += 1
             bar.update(1)
             if on_progress is not None:
-                on_progress(finished, total, failures)
+                on_progress(finished, total, status.errors)
 
     try:
-        async with asyncio.TaskGroup() as group:
+        async with status.watching(), asyncio.TaskGroup() as group:
             for _ in range(min(concurrency, len(todo))):
                 group.create_task(worker())
     except BaseExceptionGroup as group_error:
@@ -248,8 +277,8 @@ async def run_batch(
 
 
 class Fetcher:
-    """The async core shared by both clients: every public fetch, built on one
-    :class:`~fulfillkit.fetch.request.Requester`."""
+    """The async core shared by both clients: every public fetch, for any resource, built
+    on one :class:`~fulfillkit.fetch.request.Requester`."""
 
     def __init__(self, requester: Requester) -> None:
         self.requester = requester
@@ -257,32 +286,39 @@ class Fetcher:
     def __repr__(self) -> str:
         return f"Fetcher({self.requester!r})"
 
+    def _fail_fast(self) -> FailFast:
+        requester = self.requester
+        return FailFast(
+            lambda: requester.answered, requester.config.display_url, requester.answered
+        )
+
     # -- single records -------------------------------------------------------------------
 
-    async def fulfillment(self, record_id: str, params: dict[str, str]) -> Fulfillment:
-        """One fulfillment by (checked) id, through the retry loop."""
-        return await self.requester.fetch(
-            record_path(FULFILLMENTS, record_id),
+    async def fetch_one(
+        self,
+        resource: Resource[R, Any],
+        record_id: str,
+        params: dict[str, str],
+        *,
+        raw: bool = False,
+    ) -> R:
+        """One record by (checked) id, through the retry loop (``raw``: keep its bytes)."""
+        record: R = await self.requester.fetch(
+            resource.record_path(record_id),
             params,
-            FULFILLMENT_ADAPTER,
+            resource.adapter,
             record_id=record_id,
-            what="fulfillment",
+            what=resource.record,
+            raw=raw,
         )
+        return record
 
-    async def order(self, record_id: str, params: dict[str, str]) -> Order:
-        """One order by (checked) id, through the retry loop."""
-        return await self.requester.fetch(
-            record_path(ORDERS, record_id), params, ORDER_ADAPTER, record_id=record_id, what="order"
-        )
-
-    async def get(self, record_id: object, remote_data: bool, *, order: bool = False) -> Any:
+    async def get(self, resource: Resource[R, Any], record_id: object, remote_data: bool) -> R:
         """``get`` / ``get_order``: check, fetch, and never let a foreign exception out."""
         self.requester.check_open()
         checked, params = check_id(record_id), request_params(remote_data)
         try:
-            if order:
-                return await self.order(checked, params)
-            return await self.fulfillment(checked, params)
+            return await self.fetch_one(resource, checked, params)
         except FulfillkitError:
             raise
         except Exception as exc:
@@ -291,96 +327,90 @@ class Fetcher:
 
     # -- listing --------------------------------------------------------------------------
 
-    async def pages(
+    async def listing(
         self,
+        resource: Resource[R, Res],
         *,
         remote_data: bool,
-        page_size: int,
-        progress: bool | None,
-        listing: Listing | None = None,
-    ) -> AsyncGenerator[list[Fulfillment], None]:
-        """Every page of the list endpoint, deduplicated by id, until ``next_cursor`` is
-        null. Each page request goes through the retry loop and the pacer.
+        page_size: int = 100,
+        progress: bool | None = None,
+        paginator: CursorPaginator | None = None,
+        keep: Listing[R, Res] | None = None,
+        raw: bool = False,
+    ) -> AsyncGenerator[ListedPage[R], None]:
+        """Every page of ``resource``'s list endpoint from ``paginator``'s cursor (the
+        start by default) until ``next_cursor`` is null, deduplicated by id (Panora's
+        pages overlap where ``created_at`` ties). Each request goes through the retry
+        loop and the pacer; ``raw`` keeps each record's bytes (the store's verbatim copy).
 
-        With ``listing``, every record is also kept there, and a failure leaves as one
-        fulfillkit exception whose ``.partial`` holds them (an unexpected exception
-        becomes :class:`InvalidResponseError`, its cause chained).
+        A failure leaves as one fulfillkit exception (an unexpected one becomes
+        :class:`InvalidResponseError`, its cause chained); with ``keep``, every record
+        listed is kept there and the exception's ``.partial`` holds them.
         """
-        if listing is None:
-            async for page in self._pages(remote_data, page_size, progress):
-                yield page
-            return
-        pages = self._pages(remote_data, page_size, progress)
-        try:
-            while True:
-                try:
-                    page = await anext(pages)
-                except StopAsyncIteration:
-                    return
-                except FulfillkitError as exc:
-                    with_partial(exc, listing.result)
-                    raise
-                except Exception as exc:
-                    error = InvalidResponseError(error_row("listing", exc).message)
-                    with_partial(error, listing.result)
-                    raise error from detached(exc)
-                listing.records.extend(page)
-                yield page
-        finally:
-            await pages.aclose()
-
-    async def _pages(
-        self, remote_data: bool, page_size: int, progress: bool | None
-    ) -> AsyncGenerator[list[Fulfillment], None]:
         self.requester.check_open()
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise ConfigurationError(f"page_size must be an int >= 1, got {page_size!r}")
         params = {"limit": str(page_size), **request_params(remote_data)}
-        seen_ids: set[str] = set()
-        seen_cursors: set[str] = set()
-        cursor: str | None = None
-        bar = progress_bar(total=None, progress=progress, desc="listing")
+        pager = paginator if paginator is not None else CursorPaginator()
+        seen: set[str] = set()
+        bar = progress_bar(total=None, progress=progress, desc=f"listing {resource.name}")
+        status = BarStatus(bar, self.requester.pacer.wait_time)
         try:
-            while True:
-                query = {**params, "cursor": cursor} if cursor is not None else params
-                page = await self.requester.fetch(
-                    FULFILLMENTS, query, FULFILLMENT_PAGE_ADAPTER, record_id=None, what="page"
-                )
-                fresh = [r for r in page.data if r.id is None or r.id not in seen_ids]
-                seen_ids.update(r.id for r in fresh if r.id is not None)
-                bar.update(len(fresh))
-                yield fresh
-                cursor = page.next_cursor
-                if cursor is None:
-                    return
-                if cursor in seen_cursors:
-                    raise InvalidResponseError(
-                        "the list endpoint returned a cursor it had already returned; "
-                        "stopping instead of looping"
-                    )
-                seen_cursors.add(cursor)
+            async with status.watching():
+                while pager.has_next:
+                    cursor = pager.cursor
+                    try:
+                        page = await self.requester.fetch(
+                            resource.path,
+                            pager.next_request(params),
+                            resource.page_adapter,
+                            record_id=None,
+                            what="page",
+                            raw=raw,
+                        )
+                        pager.update_state(page.next_cursor)
+                    except FulfillkitError as exc:
+                        if keep is not None:
+                            with_partial(exc, keep.result)
+                        raise
+                    except Exception as exc:
+                        error = InvalidResponseError(error_row("listing", exc).message)
+                        if keep is not None:
+                            with_partial(error, keep.result)
+                        raise error from detached(exc)
+                    fresh = [r for r in page.data if r.id is None or r.id not in seen]
+                    seen.update(r.id for r in fresh if r.id is not None)
+                    if keep is not None:
+                        keep.records.extend(fresh)
+                    bar.update(len(fresh))
+                    yield ListedPage(fresh, cursor, page.next_cursor, len(page.data))
         finally:
             bar.close()
 
     async def _collect_by_listing(
         self,
-        state: BatchState[Fulfillment],
-        remote_data: bool,
-        via: Via,
-        on_result: Callable[[str, Fulfillment], None] | None,
+        state: BatchState[R, Res],
+        options: BatchOptions,
+        on_result: OnResult | None,
     ) -> None:
+        """``via="list"`` / ``"auto"``: take requested ids from list pages; what is not
+        seen (or what a failed page hid) is left for fetching by id."""
         missing = {canonical_id(i): i for i in state.ids if not state.done(i)}
-        budget = None if via == "list" else len(missing) // 2
-        pages = self.pages(remote_data=remote_data, page_size=100, progress=False)
+        budget = None if options.via == "list" else len(missing) // 2
+        fail_fast = self._fail_fast()
+        pages = self.listing(state.resource, remote_data=options.remote_data, progress=False)
         try:
             while missing and (budget is None or budget > 0):
                 try:
                     page = await anext(pages)
                 except StopAsyncIteration:
                     break
-                except (AuthenticationError, ClientClosedError):
+                except ClientClosedError:
                     raise
                 except Exception as exc:  # a page that fails: the ids not seen go by id
+                    fail_fast.check(exc, len(missing))
+                    if isinstance(exc, FetchFailed) and exc.stops_batch:
+                        raise
                     warnings.warn(
                         f"listing stopped ({redact(str(exc))[:200]}); fetching the "
                         f"{len(missing)} ids not listed yet by id",
@@ -388,7 +418,7 @@ class Fetcher:
                         stacklevel=2,
                     )
                     break
-                for record in page:
+                for record in page.records:
                     requested = missing.pop(canonical_id(record.id or ""), None)
                     if requested is not None:
                         state.add(requested, record, on_result)
@@ -399,62 +429,71 @@ class Fetcher:
 
     # -- batches --------------------------------------------------------------------------
 
-    def fulfillments_state(self, ids: Iterable[object], *, sink: object) -> BatchState[Fulfillment]:
-        """A fresh state for ``get_many`` (ids checked and deduplicated)."""
+    def state(
+        self, resource: Resource[R, Res], ids: Iterable[object], options: BatchOptions
+    ) -> BatchState[R, Res]:
+        """A fresh state for a batch of ``resource`` (ids checked and deduplicated; for
+        orders, missing ids dropped)."""
         self.requester.check_open()
-        return BatchState(check_ids(ids), keep_records=sink is None)
+        if options.sink is not None and resource is not FULFILLMENTS:
+            raise ValueError(f"sink= streams fulfillments only, not {resource.name}")
+        checked = check_ids(ids, drop_missing=resource.skips_missing_ids)
+        return BatchState(
+            resource, checked, remote_data=options.remote_data, keep_records=options.sink is None
+        )
 
-    async def get_many(
+    async def batch(
         self,
-        state: BatchState[Fulfillment],
+        state: BatchState[R, Res],
+        options: BatchOptions,
         *,
-        remote_data: bool,
-        progress: bool | None,
-        checkpoint: str | os.PathLike[str] | None = None,
-        checkpoint_mismatch: OnMismatch = "raise",
-        via: Via = "id",
-        sink: str | os.PathLike[str] | ParquetSink | None = None,
-        on_progress: ProgressCallback | None = None,
-        stop: threading.Event | None = None,
-    ) -> BatchResult:
-        """Run a batch of fulfillments into ``state``; see ``AsyncClient.get_many``.
+        on_result: OnResult | None = None,
+        raw: bool = False,
+    ) -> Res:
+        """Run a batch into ``state``; see ``AsyncClient.get_many``.
 
         Checkpoint and sink are opened (and so checked) before the first request; any
-        fulfillkit exception leaves with ``.partial`` set.
+        fulfillkit exception leaves with ``.partial`` set. ``on_result`` (the store) sees
+        each record as it arrives; ``raw`` keeps each record's bytes.
         """
-        if via not in ("id", "list", "auto"):
-            raise ConfigurationError(f"via must be 'id', 'list' or 'auto', got {via!r}")
-        params = request_params(remote_data)
         config = self.requester.config
+        params = options.params()
+        resource = state.resource
         ckpt = (
             Checkpoint(
-                checkpoint,
+                options.checkpoint,
                 base_url=config.base_url,
                 token=config.connection_token,
-                on_mismatch=checkpoint_mismatch,
+                on_mismatch=options.checkpoint_mismatch,
+                adapter=resource.adapter,
+                resource=resource.name,
             )
-            if checkpoint is not None
+            if options.checkpoint is not None
             else None
         )
-        out = _open_sink(sink, remote_data) if sink is not None else None
+        out = _open_sink(options.sink, options.remote_data) if options.sink is not None else None
         try:
             with contextlib.ExitStack() as stack:
-                on_result = self._prepare(state, ckpt, out, stack)
-                if via != "id":
-                    await self._collect_by_listing(state, remote_data, via, on_result)
+                write = self._prepare(state, ckpt, out, stack)
+                each = _chain(write, on_result)
+                if options.via != "id":
+                    await self._collect_by_listing(state, options, each)
 
-                async def fetch(record_id: str) -> Fulfillment:
-                    return await self.fulfillment(record_id, params)
+                async def fetch(record_id: str) -> R:
+                    return await self.fetch_one(resource, record_id, params, raw=raw)
 
+                pacer = self.requester.pacer
                 await run_batch(
                     state,
                     fetch,
                     concurrency=config.max_concurrency,
-                    progress=progress,
-                    on_result=on_result,
-                    rate_cap=self.requester.pacer.rate_cap,
-                    on_progress=on_progress,
-                    stop=stop,
+                    progress=options.progress,
+                    on_result=each,
+                    rate_wait=pacer.wait_time,
+                    rate_cap=pacer.rate_cap,
+                    on_progress=options.on_progress,
+                    stop=options.stop,
+                    fail_fast=self._fail_fast(),
                 )
         except FulfillkitError as exc:
             with_partial(exc, state.result)
@@ -463,11 +502,11 @@ class Fetcher:
 
     @staticmethod
     def _prepare(
-        state: BatchState[Fulfillment],
-        ckpt: Checkpoint | None,
+        state: BatchState[R, Res],
+        ckpt: Checkpoint[Any] | None,
         out: ParquetSink | None,
         stack: contextlib.ExitStack,
-    ) -> Callable[[str, Fulfillment], None] | None:
+    ) -> OnResult | None:
         """Open the checkpoint and the sink (checks before any request), load what a
         previous run finished, and return the per-record callback."""
         wanted = {canonical_id(i): i for i in state.ids}
@@ -492,45 +531,21 @@ class Fetcher:
             out.on_commit = ckpt.write_many
         return out.write
 
-    def orders_state(self, order_ids: Iterable[object]) -> BatchState[Order]:
-        """A fresh state for ``get_orders`` (nulls dropped, ids checked and deduplicated)."""
-        self.requester.check_open()
-        return BatchState(check_ids(_present(order_ids)))
 
-    async def get_orders(
-        self, state: BatchState[Order], *, remote_data: bool, progress: bool | None
-    ) -> OrdersResult:
-        """Run a batch of orders into ``state``; see ``get_many``. Any fulfillkit
-        exception leaves with ``.partial`` set."""
-        params = request_params(remote_data)
+def _chain(first: OnResult | None, second: OnResult | None) -> OnResult | None:
+    """One callback calling ``first`` then ``second`` (either may be absent)."""
+    if first is None or second is None:
+        return first or second
 
-        async def fetch(record_id: str) -> Order:
-            return await self.order(record_id, params)
+    def both(record_id: str, record: Any) -> None:
+        first(record_id, record)
+        second(record_id, record)
 
-        try:
-            await run_batch(
-                state,
-                fetch,
-                concurrency=self.requester.config.max_concurrency,
-                progress=progress,
-                desc="orders",
-                rate_cap=self.requester.pacer.rate_cap,
-            )
-        except FulfillkitError as exc:
-            with_partial(exc, state.orders_result)
-            raise
-        return state.orders_result()
+    return both
 
 
-def _present(values: Iterable[Any]) -> list[Any]:
-    """Drop nulls (None, NaN, pd.NA) from a column of ids; keep everything else to check."""
-
-    def missing(v: Any) -> bool:
-        return v is None or type(v).__name__ in ("NAType", "NaTType") or v != v  # NaN
-
-    return [v for v in values if not missing(v)]
-
-
-def _open_sink(sink: str | os.PathLike[str] | ParquetSink, remote_data: bool) -> ParquetSink:
+def _open_sink(sink: object, remote_data: bool) -> ParquetSink:
     """``sink=`` as a :class:`~fulfillkit.fetch.sink.ParquetSink` (a path makes one)."""
-    return sink if isinstance(sink, ParquetSink) else ParquetSink(sink, remote_data=remote_data)
+    if isinstance(sink, ParquetSink):
+        return sink
+    return ParquetSink(sink, remote_data=remote_data)  # type: ignore[arg-type]

@@ -14,13 +14,16 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from tqdm.auto import tqdm
 
-__all__ = ["PacedBar", "progress_bar"]
+__all__ = ["BarStatus", "PacedBar", "progress_bar"]
 
 
 class PacedBar(tqdm):  # type: ignore[misc]
@@ -78,3 +81,58 @@ def progress_bar(
     bar = PacedBar(**kwargs)
     bar.rate_cap = rate_cap
     return bar
+
+
+class BarStatus:
+    """The bar's postfix: the error count, and while the rate limit holds requests, how
+    long it still waits (a bar that sits still for a minute says why).
+
+    ``rate_wait()`` returns the seconds new requests must still wait; inside
+    :meth:`watching`, a ticker refreshes the postfix twice a second (only for a visible
+    bar: a disabled one costs nothing).
+
+    Example:
+        >>> status = BarStatus(progress_bar(total=1, progress=False), lambda: 54.2)
+        >>> status.errors = 2
+        >>> status.text()
+        'errors=2, rate limit: waiting 55 s'
+    """
+
+    def __init__(self, bar: Any, rate_wait: Callable[[], float] | None) -> None:
+        self.bar = bar
+        self.rate_wait = rate_wait
+        self.errors = 0
+
+    def text(self) -> str:
+        """The postfix text now."""
+        parts = [f"errors={self.errors}"] if self.errors else []
+        wait = self.rate_wait() if self.rate_wait is not None else 0.0
+        if wait >= 1.0:
+            parts.append(f"rate limit: waiting {math.ceil(wait)} s")
+        return ", ".join(parts)
+
+    def show(self) -> None:
+        """Refresh the postfix (cheap when the bar is disabled)."""
+        if not getattr(self.bar, "disable", True):
+            self.bar.set_postfix_str(self.text(), refresh=False)
+
+    @contextlib.asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        """Refresh the postfix twice a second while the body runs (a visible bar only)."""
+        if self.rate_wait is None or getattr(self.bar, "disable", True):
+            yield
+            return
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(0.5)
+                self.show()
+                self.bar.refresh()
+
+        ticker = asyncio.get_running_loop().create_task(tick())
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker

@@ -48,6 +48,7 @@ __all__ = [
     "check_id",
     "check_ids",
     "interpret",
+    "is_missing",
     "oversize",
     "parse_ids",
     "record_path",
@@ -92,43 +93,120 @@ def same_id(answered: object, requested: str) -> bool:
     )
 
 
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is a missing value as data tools write it: ``None``, ``NaN``,
+    ``pd.NA``, ``NaT`` (recognised without importing pandas).
+
+    Example:
+        >>> is_missing(None), is_missing(float("nan")), is_missing("")
+        (True, True, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _shown(value: object) -> str:
+    """A short, safe description of a value for an error message (a repr may raise)."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _id_problem(value: object) -> str | None:
+    """What is wrong with one id (``None``: usable after stripping)."""
+    if isinstance(value, str):
+        if not value:
+            return "an empty string"
+        if not value.strip():
+            return "blank (only whitespace)"
+        return None
+    if is_missing(value):
+        return f"missing ({_shown(value)}): drop missing ids first, e.g. ids.dropna()"
+    return f"not text but {type(value).__name__} {_shown(value)}"
+
+
 def check_id(value: object, *, position: int | None = None) -> str:
-    """Return ``value`` if it is a usable id, else raise :class:`InvalidIdError`.
+    """``value`` as a usable id, surrounding whitespace stripped (as the CLI does), else
+    :class:`InvalidIdError` before anything is sent.
 
-    Any non-empty string is accepted (Panora's ids are UUIDs, but this does not assume it).
+    Any non-blank text is accepted (Panora's ids are UUIDs, but this does not assume it).
+
+    Example:
+        >>> check_id(" 801f9ede-c698-4e66-a7fc-48d19eebaa4f\\n")
+        '801f9ede-c698-4e66-a7fc-48d19eebaa4f'
     """
-    where = "" if position is None else f" at position {position}"
-    if not isinstance(value, str):
-        raise InvalidIdError(f"id{where} must be a str, got {type(value).__name__}: {value!r:.80}")
-    if not value:
-        raise InvalidIdError(f"id{where} is an empty string")
-    return value
+    problem = _id_problem(value)
+    if problem is not None:
+        where = "" if position is None else f" at position {position}"
+        raise InvalidIdError(f"id{where} is {problem}")
+    return str(value).strip()  # str(): a numpy or pandas text scalar becomes a plain str
 
 
-def check_ids(ids: Iterable[object]) -> list[str]:
-    """Validate every id, then drop duplicates keeping first-seen order.
-
-    Raises :class:`InvalidIdError` listing the bad entries before anything is sent.
-    """
+def _refuse_container(ids: object) -> None:
+    """Refuse what is not a collection of ids, saying what to pass instead."""
     if isinstance(ids, (str, bytes)):
         raise InvalidIdError(
-            "ids must be an iterable of id strings, not a single "
-            f"{type(ids).__name__}; wrap one id in a list"
+            "ids must be a collection of id strings, not a single "
+            f"{type(ids).__name__}; wrap one id in a list: [id]"
+        )
+    if hasattr(ids, "columns") and hasattr(ids, "shape"):  # pandas / polars DataFrame
+        raise InvalidIdError(
+            f"ids must be a collection of id strings, not a {type(ids).__name__} (iterating "
+            "one gives its column names); pass its id column, e.g. df['id']"
+        )
+    if isinstance(ids, Mapping):
+        raise InvalidIdError(
+            "ids must be a collection of id strings, not a mapping; pass list(d) for its "
+            "keys or list(d.values())"
         )
     if not isinstance(ids, Iterable):
-        raise InvalidIdError(f"ids must be an iterable of strings, got {type(ids).__name__}")
-    items = list(ids)
-    problems: list[str] = []
-    for i, value in enumerate(items):
-        if not isinstance(value, str) or not value:
-            problems.append(f"position {i}: {'empty string' if value == '' else repr(value)[:60]}")
-    if problems:
-        shown = "; ".join(problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise InvalidIdError(
-            f"{len(problems)} invalid id(s), ids must be non-empty strings: {shown}{more}"
+            f"ids must be a collection of id strings (a list, a set, a pandas Series...), "
+            f"got {type(ids).__name__}"
         )
-    return list(dict.fromkeys(items))  # type: ignore[arg-type]
+
+
+def check_ids(ids: Iterable[object], *, drop_missing: bool = False) -> list[str]:
+    """Every id checked and stripped (:func:`check_id`), duplicates dropped keeping
+    first-seen order.
+
+    ``ids`` is any collection of text: a list, tuple, set, generator, numpy array, or a
+    pandas/polars Series of any string dtype. A DataFrame, a mapping or a bare string is
+    refused with what to pass instead. With ``drop_missing`` (order ids of a frame, where
+    null means "no order"), missing values are dropped instead of refused.
+
+    Raises:
+        InvalidIdError: listing the bad entries by position, before anything is sent.
+
+    Example:
+        >>> check_ids(["a", " a", "b\\n"])
+        ['a', 'b']
+    """
+    _refuse_container(ids)
+    checked: dict[str, None] = {}
+    problems: list[str] = []
+    bad = 0
+    for position, value in enumerate(ids):
+        if drop_missing and is_missing(value):
+            continue
+        problem = _id_problem(value)
+        if problem is None:
+            checked.setdefault(str(value).strip())
+            continue
+        bad += 1
+        if len(problems) < 5:
+            problems.append(f"position {position}: {problem}")
+    if bad:
+        more = f" (and {bad - len(problems)} more)" if bad > len(problems) else ""
+        raise InvalidIdError(
+            f"{bad} invalid id(s), each must be non-blank text: {'; '.join(problems)}{more}"
+        )
+    return list(checked)
 
 
 def parse_ids(text: str) -> list[str]:
@@ -214,8 +292,14 @@ class Failure:
 
     def error(self, *, attempts: int, record_id: str | None) -> FetchFailed:
         """The exception to raise (or record) once retries are over."""
-        cls = ERRORS_BY_KIND[self.decision.kind]
-        return cls(self.message, status=self.status, attempts=attempts, id=record_id)
+        cls = self.decision.error or ERRORS_BY_KIND[self.decision.kind]
+        return cls(
+            self.message,
+            status=self.status,
+            attempts=attempts,
+            id=record_id,
+            connect_failed=self.decision.connect,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +412,25 @@ def oversize(limit: int) -> Failure:
     )
 
 
-def transport_failure(exc: BaseException, decision: Decision) -> Failure:
-    """The failure for a transport exception, with a redacted message."""
-    detail = redact(str(exc))[:300] or type(exc).__name__
-    return Failure(decision, f"{decision.reason} ({type(exc).__name__}: {detail})")
+def transport_failure(exc: BaseException, decision: Decision, *, timeout: float) -> Failure:
+    """The failure for a transport exception, with a redacted message; a timeout names the
+    limit that was hit (``timeout`` bounds each request as a whole).
+
+    Example:
+        >>> from fulfillkit.fetch.retry import classify_exception
+        >>> exc = TimeoutError()
+        >>> transport_failure(exc, classify_exception(exc), timeout=30).message
+        'timed out after 30 s (timeout=30 bounds each request: connect, headers and body)'
+    """
+    if decision.kind == "timeout":
+        return Failure(
+            decision,
+            f"{decision.reason} after {timeout:g} s (timeout={timeout:g} bounds each request: "
+            "connect, headers and body)",
+        )
+    detail = redact(str(exc))[:300]
+    name = type(exc).__name__
+    return Failure(
+        decision,
+        f"{decision.reason} ({name}: {detail})" if detail else f"{decision.reason} ({name})",
+    )

@@ -38,6 +38,7 @@ from fulfillkit.fetch.protocol import (
 )
 from fulfillkit.fetch.retry import Decision, classify_exception
 from fulfillkit.fetch.transport import AsyncBaseTransport, ResponseTooLarge, Transport
+from fulfillkit.fetch.verbatim import keep_raw
 from fulfillkit.redaction import redact
 
 __all__ = ["Requester", "detached"]
@@ -72,6 +73,10 @@ class Requester:
         self.pacer = Pacer(config.rate_limit)
         self._rng = random.Random()
         self.closed = False
+        self.sent = 0
+        """Requests sent (attempts, retries included): what a rate limit counts."""
+        self.answered = 0
+        """Responses received, any status: zero means the server was never reached."""
 
     def __repr__(self) -> str:
         return f"Requester({self.config.display_url!r}, closed={self.closed})"
@@ -88,12 +93,14 @@ class Requester:
         adapter: pydantic.TypeAdapter[T],
         what: str,
         record_id: str | None,
+        raw: bool,
     ) -> Parsed[T] | Failure:
         config = self.config
         await self.pacer.acquire()
+        self.sent += 1
         try:
             async with asyncio.timeout(config.timeout):  # one deadline for the whole request
-                raw = await self._transport.get(
+                response = await self._transport.get(
                     path, params=params, headers=self._headers, max_bytes=config.max_response_bytes
                 )
         except ResponseTooLarge:
@@ -106,11 +113,29 @@ class Requester:
                     f"unexpected {type(exc).__name__} while fetching: {redact(str(exc))[:300]}",
                     id=record_id,
                 ) from detached(exc)
-            return transport_failure(exc, decision)
+            return transport_failure(exc, decision, timeout=config.timeout)
         finally:
             self.pacer.release()
-        self.pacer.observe(raw.headers)
-        return interpret(raw.status, raw.headers, raw.body, adapter, what=what, record_id=record_id)
+        self.answered += 1
+        self.pacer.observe(response.headers)
+        outcome = interpret(
+            response.status,
+            response.headers,
+            response.body,
+            adapter,
+            what=what,
+            record_id=record_id,
+        )
+        if raw and isinstance(outcome, Parsed):
+            try:
+                keep_raw(outcome.value, response.body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                return Failure(
+                    Decision("invalid_response", retry=False),
+                    f"could not keep the {what}'s bytes: {exc}",
+                    status=response.status,
+                )
+        return outcome
 
     async def fetch(
         self,
@@ -120,15 +145,19 @@ class Requester:
         *,
         record_id: str | None,
         what: str,
+        raw: bool = False,
     ) -> T:
-        """GET ``path`` until it yields a record or retries are over (then raise)."""
+        """GET ``path`` until it yields a record or retries are over (then raise).
+
+        ``raw`` attaches to each record the bytes it was parsed from
+        (:attr:`~fulfillkit.Fulfillment.raw_json`)."""
         policy = self.config.retry
         attempts = 0
         seen: dict[Decision, int] = {}
         while True:
             self.check_open()
             attempts += 1
-            outcome = await self._attempt(path, params, adapter, what, record_id)
+            outcome = await self._attempt(path, params, adapter, what, record_id, raw)
             if isinstance(outcome, Parsed):
                 return outcome.value
             if outcome.status == 429:

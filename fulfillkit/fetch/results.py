@@ -1,12 +1,12 @@
 """What a batch returns: :class:`BatchResult` (fulfillments) and :class:`OrdersResult`.
 
 Every distinct requested id is accounted for: fetched, failed (one
-:class:`~fulfillkit.FetchError` with the reason), or, only after an interruption or a
+:class:`~fulfillkit.FailedId` with the reason), or, only after an interruption or a
 stop, pending. Their reprs (plain text and Jupyter HTML) are built here with
 :mod:`fulfillkit.formatting`, so the fetch layer needs nothing from the notebook layer.
 
 Example:
-    >>> r = BatchResult(fulfillments=[], errors=[FetchError("x", "not_found", 500, "gone", 1)])
+    >>> r = BatchResult(fulfillments=[], errors=[FailedId("x", "not_found", 500, "gone", 1)])
     >>> r.ok, len(r), r.error_counts()
     (False, 0, {'not_found': 1})
 """
@@ -14,17 +14,22 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from fulfillkit.errors import ERRORS_BY_KIND, FetchError
+from fulfillkit.errors import ERRORS_BY_KIND, FailedId
 from fulfillkit.formatting import CARD_STYLE, escape, html_code, html_missing, short, when
 from fulfillkit.models import Fulfillment, Order
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+
+    from fulfillkit.carriers import CarrierTable
+
+FieldMappings = Literal["columns", "json"]
 
 __all__ = ["BatchResult", "OrdersResult", "batch_html", "batch_text"]
 
@@ -33,8 +38,11 @@ __all__ = ["BatchResult", "OrdersResult", "batch_html", "batch_text"]
 class _Outcome:
     """What every batch result has: the errors, the ids left pending, and their summaries."""
 
-    errors: list[FetchError]
+    errors: list[FailedId]
     pending: list[str] = field(default_factory=list)
+    remote_data: bool | None = None
+    """Whether the batch asked for the provider's raw data (``None``: not known, as for a
+    result built by hand); ``to_frame()`` adds the remote-data columns exactly then."""
 
     def _count(self) -> int:
         raise NotImplementedError
@@ -106,7 +114,7 @@ class BatchResult(_Outcome):
     """The outcome of :meth:`Client.get_many`: every distinct requested id, accounted for.
 
     ``fulfillments`` holds one record per id that succeeded, in first-seen input order;
-    ``errors`` one :class:`FetchError` per id that failed, in the same order; ``pending``
+    ``errors`` one :class:`FailedId` per id that failed, in the same order; ``pending``
     the ids never finished (only non-empty after an interruption or a stop). ``len()`` and
     iteration are over the fulfillments.
 
@@ -132,31 +140,125 @@ class BatchResult(_Outcome):
     def __iter__(self) -> Iterator[Fulfillment]:
         return iter(self.fulfillments)
 
-    def to_frame(self, **kwargs: Any) -> pd.DataFrame:
-        """The fetched records as a tidy DataFrame: see :func:`fulfillkit.to_frame`."""
+    # to_frame's options written out on purpose (as frames.build does): a notebook's help
+    # shows the whole signature, which **kwargs would hide.
+    def to_frame(
+        self,
+        *,
+        remote_data: bool | None = None,
+        sep: str = ".",
+        explode: bool = True,
+        carriers: CarrierTable | None = None,
+        url_templates: Mapping[str, str] | None = None,
+        field_mappings: FieldMappings = "columns",
+    ) -> pd.DataFrame:
+        """The fetched records as a tidy DataFrame: see :func:`fulfillkit.to_frame` for the
+        options. ``remote_data`` defaults to what the batch fetched, so the
+        ``shipment_status`` and ``remote_data`` columns are there exactly when it has them.
+
+        Example:
+            >>> BatchResult(fulfillments=[Fulfillment(id="a")], errors=[]).to_frame()["id"].tolist()
+            ['a']
+        """
         from fulfillkit.frames import to_frame
 
-        return to_frame(self.fulfillments, **kwargs)
+        return to_frame(
+            self.fulfillments,
+            **self._frame_options(
+                remote_data, sep, explode, carriers, url_templates, field_mappings
+            ),
+        )
 
-    def audit(self, **kwargs: Any) -> pd.DataFrame:
+    def to_arrow(
+        self,
+        *,
+        remote_data: bool | None = None,
+        sep: str = ".",
+        explode: bool = True,
+        carriers: CarrierTable | None = None,
+        url_templates: Mapping[str, str] | None = None,
+        field_mappings: FieldMappings = "columns",
+    ) -> pa.Table:
+        """The fetched records as a ``pyarrow.Table``: see :func:`fulfillkit.to_arrow`;
+        options as for :meth:`to_frame`."""
+        from fulfillkit.frames import to_arrow
+
+        return to_arrow(
+            self.fulfillments,
+            **self._frame_options(
+                remote_data, sep, explode, carriers, url_templates, field_mappings
+            ),
+        )
+
+    def to_polars(
+        self,
+        *,
+        remote_data: bool | None = None,
+        sep: str = ".",
+        explode: bool = True,
+        carriers: CarrierTable | None = None,
+        url_templates: Mapping[str, str] | None = None,
+        field_mappings: FieldMappings = "columns",
+    ) -> Any:
+        """The fetched records as a ``polars.DataFrame`` (extra ``polars``): see
+        :func:`fulfillkit.to_polars`; options as for :meth:`to_frame`."""
+        from fulfillkit.frames import to_polars
+
+        return to_polars(
+            self.to_arrow(
+                remote_data=remote_data,
+                sep=sep,
+                explode=explode,
+                carriers=carriers,
+                url_templates=url_templates,
+                field_mappings=field_mappings,
+            )
+        )
+
+    def _frame_options(
+        self,
+        remote_data: bool | None,
+        sep: str,
+        explode: bool,
+        carriers: CarrierTable | None,
+        url_templates: Mapping[str, str] | None,
+        field_mappings: FieldMappings,
+    ) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "remote_data": self.remote_data if remote_data is None else remote_data,
+            "sep": sep,
+            "explode": explode,
+            "field_mappings": field_mappings,
+        }
+        if carriers is not None:
+            options["carriers"] = carriers
+        if url_templates is not None:
+            options["url_templates"] = url_templates
+        return options
+
+    def audit(
+        self,
+        *,
+        rules: Iterable[str] | None = None,
+        exclude: Iterable[str] = (),
+        now: datetime | str | None = None,
+        max_lag: timedelta | str | None = None,
+        untracked_days: float = 7,
+        table: CarrierTable | None = None,
+    ) -> pd.DataFrame:
         """Data-quality findings on the fetched records: see :func:`fulfillkit.audit`
         (given the records, it also tells unparseable timestamps from missing ones)."""
         from fulfillkit.reports import audit
 
-        return audit(self.fulfillments, **kwargs)
-
-    def to_arrow(self, **kwargs: Any) -> pa.Table:
-        """The fetched records as a ``pyarrow.Table``: see :func:`fulfillkit.to_arrow`."""
-        from fulfillkit.frames import to_arrow
-
-        return to_arrow(self.fulfillments, **kwargs)
-
-    def to_polars(self, **kwargs: Any) -> Any:
-        """The fetched records as a ``polars.DataFrame`` (extra ``polars``): see
-        :func:`fulfillkit.to_polars`."""
-        from fulfillkit.frames import to_polars
-
-        return to_polars(self.fulfillments, **kwargs)
+        return audit(
+            self.fulfillments,
+            rules=rules,
+            exclude=exclude,
+            now=now,
+            max_lag=max_lag,
+            untracked_days=untracked_days,
+            table=table,
+        )
 
     def __repr__(self) -> str:
         summary = self._summary("fulfillments")
@@ -187,6 +289,17 @@ class OrdersResult(_Outcome):
     def _count(self) -> int:
         return len(self.orders)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The fetched orders as a DataFrame: see :func:`fulfillkit.orders_frame`.
+
+        Example:
+            >>> OrdersResult(orders=[Order(id="o1")], errors=[]).to_frame()["id"].tolist()
+            ['o1']
+        """
+        from fulfillkit.frames import orders_frame
+
+        return orders_frame(self.orders)
+
     def __iter__(self) -> Iterator[Order]:
         return iter(self.orders)
 
@@ -203,7 +316,7 @@ def batch_text(batch: BatchResult, *, rows: int = 5) -> str:
     Example:
         >>> from fulfillkit.models import Fulfillment
         >>> b = BatchResult(fulfillments=[Fulfillment(id="a")],
-        ...     errors=[FetchError("b", "not_found", 500, "gone", 1)])
+        ...     errors=[FailedId("b", "not_found", 500, "gone", 1)])
         >>> print(batch_text(b))
         BatchResult: 2 requested, 1 fetched, 1 failed
           errors by kind: not_found 1
@@ -232,7 +345,7 @@ def batch_html(batch: BatchResult, *, rows: int = 5) -> str:
     each) and the first ``rows`` fulfillments and errors.
 
     Example:
-        >>> b = BatchResult(fulfillments=[], errors=[FetchError("<x>", "server", 500, "<boom>", 2)])
+        >>> b = BatchResult(fulfillments=[], errors=[FailedId("<x>", "server", 500, "<boom>", 2)])
         >>> out = batch_html(b)
         >>> "&lt;x&gt;" in out and "<x>" not in out and "&lt;boom&gt;" in out
         True
@@ -247,7 +360,7 @@ def batch_html(batch: BatchResult, *, rows: int = 5) -> str:
         summary += f", {len(batch.pending):,} pending"
     parts = [f"<div class='fk-card'>{CARD_STYLE}<div>{summary}</div>"]
     if batch.errors:
-        first: dict[str, FetchError] = {}
+        first: dict[str, FailedId] = {}
         for e in batch.errors:
             first.setdefault(e.kind, e)
         kinds = "".join(

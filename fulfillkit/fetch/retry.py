@@ -30,7 +30,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from fulfillkit.errors import ErrorKind
+from fulfillkit.errors import (
+    EndpointNotFoundError,
+    ErrorKind,
+    FetchFailed,
+    UnknownCursorError,
+)
 
 __all__ = ["Decision", "RetryPolicy", "classify", "classify_exception", "parse_retry_after"]
 
@@ -38,6 +43,7 @@ _NOT_FOUND = re.compile(r"\bwith ID\b.*\bnot found\b", re.IGNORECASE | re.DOTALL
 _BAD_UUID = re.compile(r"uuid", re.IGNORECASE)
 _AUTH = re.compile(r"API Key not found|Connection undefined for token", re.IGNORECASE)
 _BAD_CURSOR = re.compile(r"cursor does not exist", re.IGNORECASE)
+_NO_ROUTE = re.compile(r"^Cannot (GET|HEAD|POST)\b")
 _RETRYABLE_GATEWAY = frozenset({502, 503, 504})
 
 
@@ -52,12 +58,16 @@ class Decision:
             on top of the policy's attempt limit (an unknown 500 is retried once: after
             the second, give up); ``None`` for no extra limit.
         reason: a short human explanation, used in error messages.
+        error: the exception class when it is more specific than the kind's.
+        connect: the attempt never connected (nothing was sent).
     """
 
     kind: ErrorKind
     retry: bool
     max_times: int | None = None
     reason: str = ""
+    error: type[FetchFailed] | None = None
+    connect: bool = False
 
 
 def classify(status: int, message: str) -> Decision:
@@ -76,6 +86,13 @@ def classify(status: int, message: str) -> Decision:
     if status in _RETRYABLE_GATEWAY:
         return Decision("server", retry=True, reason="server unavailable")
     if status == 404:
+        if _NO_ROUTE.match(message):  # Nest/Express: the route, not the record, is unknown
+            return Decision(
+                "server",
+                retry=False,
+                reason="no such route: check base_url",
+                error=EndpointNotFoundError,
+            )
         return Decision("not_found", retry=False, reason="no such resource or route")
     if status == 500:
         if _AUTH.search(message):
@@ -85,7 +102,9 @@ def classify(status: int, message: str) -> Decision:
         if _BAD_UUID.search(message):
             return Decision("not_found", retry=False, reason="id is not a valid UUID")
         if _BAD_CURSOR.search(message):
-            return Decision("server", retry=False, reason="unknown cursor")
+            return Decision(
+                "server", retry=False, reason="unknown cursor", error=UnknownCursorError
+            )
         return Decision("server", retry=True, max_times=2, reason="unknown server error")
     if 500 <= status < 600:
         return Decision("server", retry=False, reason="server error")
@@ -93,6 +112,7 @@ def classify(status: int, message: str) -> Decision:
 
 
 # Names of httpx exception classes, matched by name so this module stays free of httpx.
+_CONNECT = frozenset({"ConnectError", "ConnectTimeout"})
 _TIMEOUTS = frozenset({"ConnectTimeout", "ReadTimeout", "WriteTimeout", "PoolTimeout"})
 _NETWORK = frozenset(
     {
@@ -123,12 +143,22 @@ def classify_exception(exc: BaseException) -> Decision | None:
     for cls in type(exc).__mro__:
         if cls.__name__ == "DecodingError":
             return Decision("invalid_response", retry=False, reason="body could not be decoded")
+        if cls.__name__ in _CONNECT:
+            timeout = cls.__name__ == "ConnectTimeout"
+            return Decision(
+                "timeout" if timeout else "network",
+                retry=True,
+                reason="timed out connecting" if timeout else "could not connect",
+                connect=True,
+            )
         if cls.__name__ in _TIMEOUTS:
             return Decision("timeout", retry=True, reason="timed out")
         if cls.__name__ in _NETWORK:
             return Decision("network", retry=True, reason="connection failed")
     if isinstance(exc, TimeoutError):
         return Decision("timeout", retry=True, reason="timed out")
+    if isinstance(exc, ConnectionRefusedError):
+        return Decision("network", retry=True, reason="could not connect", connect=True)
     if isinstance(exc, (ConnectionError, EOFError)):
         return Decision("network", retry=True, reason="connection failed")
     return None

@@ -129,9 +129,9 @@ def test_check_ids_dedupes_in_first_seen_order() -> None:
     ("ids", "match"),
     [
         ("abc", "single str"),
-        (["ok", ""], "position 1: empty string"),
+        (["ok", ""], "position 1: an empty string"),
         (["ok", 5, None], "2 invalid id"),
-        (42, "iterable"),
+        (42, "collection of id strings"),
     ],
 )
 def test_check_ids_rejects_bad_input(ids: object, match: str) -> None:

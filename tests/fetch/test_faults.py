@@ -293,7 +293,7 @@ def test_raise_for_errors_raises_the_class_of_the_first_error(
 ) -> None:
     batch = fk.BatchResult(
         fulfillments=[],
-        errors=[fk.FetchError("a", kind, 500, "m", 2), fk.FetchError("b", "server", 500, "x", 1)],
+        errors=[fk.FailedId("a", kind, 500, "m", 2), fk.FailedId("b", "server", 500, "x", 1)],
     )
     with pytest.raises(fk.FetchFailed) as info:
         batch.raise_for_errors()

@@ -19,7 +19,8 @@ CLASSIFY_TABLE = [
     # status, message, kind, retry, max_times
     (401, "Unauthorized", "auth", False, None),
     (403, "Forbidden", "auth", False, None),
-    (404, "Cannot GET /ecommerce/fulfillment/x", "not_found", False, None),
+    (404, "Cannot GET /ecommerce/fulfillment/x", "server", False, None),  # the route
+    (404, "Not Found", "not_found", False, None),
     (400, "Bad Request", "server", False, None),
     (429, "ThrottlerException: Too Many Requests", "rate_limited", True, None),
     (502, "Bad Gateway", "server", True, None),

@@ -37,8 +37,13 @@ def test_rows_and_base_dtypes_match_to_frame(tmp_path: Path, records: list[Fulfi
     assert (sink.written, sink.row_groups) == (150, 4)
     df = read_frame(path)
     # the dataset is exactly to_frame's frame with the field mappings as JSON text
-    pd.testing.assert_frame_equal(df, to_frame(records, field_mappings="json"))
-    base = [c for c in to_frame(records).columns if not c.startswith("field_mappings.")]
+    expected = to_frame(records, remote_data=False, field_mappings="json")
+    pd.testing.assert_frame_equal(df, expected)  # the sink was opened without remote data
+    base = [
+        c
+        for c in to_frame(records, remote_data=False).columns
+        if not c.startswith("field_mappings.")
+    ]
     assert [c for c in df.columns if c != FIELD_MAPPINGS_COLUMN] == base
     read_back = pd.read_parquet(path)  # pandas metadata: Int64 and string restored too
     assert read_back.dtypes.astype(str).to_dict() == df.dtypes.astype(str).to_dict()

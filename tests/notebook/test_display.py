@@ -11,7 +11,7 @@ import pytest
 
 import fulfillkit as fk
 from fulfillkit.carriers import DEFAULT_CARRIERS
-from fulfillkit.errors import FetchError
+from fulfillkit.errors import FailedId
 from fulfillkit.fetch.results import BatchResult, batch_html, batch_text
 from fulfillkit.frames import to_frame
 from fulfillkit.notebook.display import (
@@ -36,9 +36,9 @@ def make_batch() -> BatchResult:
         for i in range(8)
     ]
     errors = [
-        FetchError(SCRIPT, "not_found", 500, f"Fulfillment with ID {SCRIPT} not found.", 1),
-        FetchError("b&b", "not_found", 500, "gone", 1),
-        FetchError("c", "server", 503, "<html>bad gateway</html>", 4),
+        FailedId(SCRIPT, "not_found", 500, f"Fulfillment with ID {SCRIPT} not found.", 1),
+        FailedId("b&b", "not_found", 500, "gone", 1),
+        FailedId("c", "server", 503, "<html>bad gateway</html>", 4),
     ]
     return BatchResult(fulfillments=fulfillments, errors=errors, pending=["p"])
 
@@ -112,7 +112,7 @@ def test_empty_report() -> None:
 @pytest.mark.parametrize("value", HOSTILE)
 def test_every_hostile_value_in_a_batch(value: str) -> None:
     f = fk.Fulfillment(id=value, order_id=value, carrier=value, tracking_numbers=[value])
-    error = FetchError(value, "server", 500, value, 1)
+    error = FailedId(value, "server", 500, value, 1)
     out = batch_html(BatchResult(fulfillments=[f], errors=[error]))
     assert value not in out
     assert "<script" not in out and "<img" not in out
