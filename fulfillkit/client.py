@@ -325,7 +325,7 @@ class AsyncClient(_Face):
 
     async def get_orders(
         self,
-        order_ids: Iterable[str],
+        order_ids: Iterable[str | None],
         *,
         remote_data: bool = False,
         progress: bool | None = None,
@@ -560,7 +560,7 @@ class Client(_Face, Closing):
 
     def get_orders(
         self,
-        order_ids: Iterable[str],
+        order_ids: Iterable[str | None],
         *,
         remote_data: bool = False,
         progress: bool | None = None,

@@ -28,7 +28,9 @@ from ..conftest import ClientFactory
 
 
 @pytest.mark.parametrize("face", [fk.Client, fk.AsyncClient])
-def test_faces_spell_out_exactly_the_batch_options(face: type) -> None:
+def test_faces_spell_out_exactly_the_batch_options(
+    face: type[fk.Client] | type[fk.AsyncClient],
+) -> None:
     """One description of a batch's options: the faces' keywords are BatchOptions' fields
     (get_orders has every one but the sink, which streams fulfillments only)."""
     many = list(inspect.signature(face.get_many).parameters)[2:]
