@@ -189,7 +189,7 @@ def test_unusable_paths_fail_before_the_first_request(
             c.get_many(data.fulfillment_ids, progress=False, checkpoint=blocker / "run.jsonl")
         with pytest.raises(fk.OutputPathError, match="is a folder"):
             c.get_many(data.fulfillment_ids, progress=False, checkpoint=tmp_path)
-        with pytest.raises(fk.OutputPathError, match="is a file"):
+        with pytest.raises(fk.OutputPathError, match="cannot create the folder"):
             c.get_many(data.fulfillment_ids, progress=False, sink=blocker / "x.parquet")
         with pytest.raises(fk.OutputPathError, match="is a file"):
             c.get_many(data.fulfillment_ids, progress=False, sink=blocker)
