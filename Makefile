@@ -1,19 +1,34 @@
 # Everything a newcomer needs: `make demo` and `make test` build .venv from nothing.
+# Another Python: `PYTHON=python3.13 make test VENV=.venv-3.13` (one venv per Python).
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+EXTRAS := test,dev,report,dask,polars,duckdb
 
-.PHONY: demo test check format bench e2e clean venv
+.PHONY: demo test check format bench e2e clean venv lock
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every version installed here (the tools and stubs of `make check`
+# included), so a fresh clone checks the same thing everywhere; `make lock` refreshes it.
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fulfillkit needs Python 3.11+; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,report,dask,polars,duckdb]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
+
+# The newest versions pyproject.toml allows, written to constraints.txt. Run it with the
+# oldest supported Python (PYTHON=python3.11), then .ci/run to check every Python.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	{ sed -n '/^#/p' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^#'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-lock
 
 demo: $(STAMP)
 	$(BIN)/fulfillkit demo --out build/demo
@@ -32,10 +47,10 @@ test: check
 	$(BIN)/python -m pytest
 
 e2e: $(STAMP)
-	bash e2e/run.sh
+	PY=$(BIN)/python bash e2e/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache benchmarks/.sdk-venv
+	rm -rf .venv .venv-* build .mypy_cache .ruff_cache .pytest_cache benchmarks/.sdk-venv

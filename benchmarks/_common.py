@@ -90,7 +90,11 @@ def run_json(argv: Sequence[str], *, timeout: float = 600.0) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def sandbox_server(*, latency: float, n: int, python: str = sys.executable) -> Iterator[str]:
-    """Serve the sandbox with uvicorn in its own process; yield its base URL; kill it."""
+    """Serve the sandbox with uvicorn in its own process; yield its base URL; kill it.
+
+    The sandbox uses its fast window (``FAST_RATE_LIMIT``, 10,000 requests per second):
+    every answer carries the ``X-RateLimit-*`` headers the client reads, as Panora's do,
+    but nothing waits (``bench_dask.py`` sets its own limit: it measures the budget)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [
@@ -104,7 +108,7 @@ def sandbox_server(*, latency: float, n: int, python: str = sys.executable) -> I
             "--n",
             str(n),
             "--rate-limit",
-            "off",
+            "10000/1",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

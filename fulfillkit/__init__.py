@@ -15,10 +15,11 @@ Importing the package has no side effects and does not import pandas: the DataFr
 functions (``to_frame``, ``export``, ``carrier_report``, ...) load it on first use.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
+# No ``from __future__ import annotations`` and no helper left at module level: the
+# module's globals are its public names (plus the submodules Python binds and ``_LAZY``),
+# so that ``vars(fk)`` holds nothing else. A name is added by one line in ``__all__`` and,
+# for a name loaded on first use, one line in ``_LAZY`` (and its import for type checkers).
+import typing as _typing
 
 from .client import AsyncClient, Client
 from .errors import (
@@ -32,10 +33,12 @@ from .errors import (
     FailedId,
     FetchFailed,
     FulfillkitError,
+    InvalidDataError,
     InvalidIdError,
     InvalidResponseError,
     NetworkError,
     NotFoundError,
+    OutputPathError,
     RateLimitError,
     ServerError,
     SinkError,
@@ -48,7 +51,7 @@ from .fetch.retry import RetryPolicy
 from .models import Fulfillment, Order
 from .version import __version__
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .carriers import (
         canonical_carrier,
         canonical_carriers,
@@ -80,6 +83,7 @@ if TYPE_CHECKING:
         report_html,
     )
 
+del _typing
 
 __all__ = [
     "APIStatusError",
@@ -98,12 +102,14 @@ __all__ = [
     "FieldMappingCollisionError",
     "FulfillkitError",
     "Fulfillment",
+    "InvalidDataError",
     "InvalidIdError",
     "InvalidResponseError",
     "NetworkError",
     "NotFoundError",
     "Order",
     "OrdersResult",
+    "OutputPathError",
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
@@ -136,46 +142,53 @@ __all__ = [
     "tracking_url",
 ]
 
+# Loaded on first use (pandas, pyarrow, matplotlib and ipywidgets stay unimported until
+# then): public name -> the submodule that defines it.
 _LAZY = {
     "ExportFormatError": "frames",
     "FieldMappingCollisionError": "frames",
     "UnparsedTimestampWarning": "frames",
-    "canonical_carrier": "carriers",
-    "canonical_carriers": "carriers",
     "audit": "reports",
     "audit_summary": "reports",
+    "canonical_carrier": "carriers",
+    "canonical_carriers": "carriers",
     "carrier_report": "reports",
-    "report_html": "reports",
     "detect_carrier": "carriers",
     "detect_carriers": "carriers",
     "display_report": "notebook.display",
     "explorer": "notebook.widgets",
-    "plot_carriers": "reports",
-    "plot_timeline": "reports",
-    "join_orders": "frames",
-    "orders_frame": "frames",
-    "tracking_url": "carriers",
     "export": "frames",
     "items_frame": "frames",
+    "join_orders": "frames",
+    "orders_frame": "frames",
+    "plot_carriers": "reports",
+    "plot_timeline": "reports",
     "read_frame": "frames",
+    "report_html": "reports",
     "to_arrow": "frames",
     "to_frame": "frames",
     "to_polars": "frames",
+    "tracking_url": "carriers",
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name == "FetchError":  # renamed FailedId; the deprecated alias warns
+def __getattr__(name: str) -> object:
+    """Load a name of ``_LAZY`` on first use and keep it (PEP 562); ``FetchError`` is the
+    deprecated old name of ``FailedId`` (it warns)."""
+    if name == "FetchError":
         from . import errors
 
         return errors.FetchError
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fulfillkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public API, as ``__all__`` lists it (``dir(fk)``, tab completion)."""
+    return sorted(__all__)

@@ -2,15 +2,19 @@
 
 ``fulfillkit demo`` is the whole job against the embedded sandbox (no credentials, no
 network beyond loopback); ``fulfillkit fetch`` is the same job against the real API with
-the environment's credentials; ``report`` and ``audit`` work on the exported file.
+the environment's credentials (or, with ``--sandbox``, against the embedded sandbox);
+``report`` and ``audit`` work on the exported file. ``fulfillkit --version`` prints the
+version; every ``--help`` names the environment variables its command reads and the exit
+codes (:data:`EXIT_CODES`).
 
-Exit codes: 0 success; 1 some ids failed (``fetch``); 2 bad usage, bad input or
-configuration, always as one line on stderr (``fulfillkit: error: ...``), never a
-traceback.
+Every output path (``fetch -o`` / ``--errors``, ``report -o`` / ``--html``, ``demo --out``)
+is checked by the one output-path rule (:func:`fulfillkit.paths.output_path`: missing
+folders created) before the first request or any work, so a bad path never costs a fetch.
 
 Example:
     $ fulfillkit demo --out build/demo
     $ PANORA_API_KEY=... PANORA_CONNECTION_TOKEN=... fulfillkit fetch ids.txt -o out.parquet
+    $ fulfillkit fetch --sandbox --all -o build/sandbox.parquet
     $ fulfillkit fetch --all -o all.parquet --rate-limit 100/60
     $ fulfillkit audit all.parquet -o findings.csv
     $ fulfillkit report all.parquet --html carriers.html
@@ -25,23 +29,68 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
 
 from fulfillkit.errors import FulfillkitError
+from fulfillkit.paths import output_path
+from fulfillkit.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fulfillkit.client import Client
     from fulfillkit.fetch.results import BatchResult
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "build_parser", "main"]
 
 EXPORT_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 CARRIERS = ("effective", "stated", "detected")
 
+EXIT_CODES: Final = """\
+exit codes:
+  0    success
+  1    fetch: some ids failed (the others are written; --errors FILE lists the failed)
+  2    bad usage, bad input, a bad output path or configuration: one line on stderr
+       ("fulfillkit: error: ..."), never a traceback; nothing was fetched when it is
+       found before the first request
+  130  interrupted (Ctrl-C)"""
+"""The exit codes, as every ``--help`` ends with them."""
+
+_CREDENTIALS: Final = """\
+  PANORA_API_KEY           the API key (not needed with --sandbox)
+  PANORA_CONNECTION_TOKEN  the connection token (not needed with --sandbox)
+  PANORA_BASE_URL          the API's base URL (default https://api.panora.dev;
+                           --base-url wins over it)"""
+_PROGRESS: Final = "  TQDM_DISABLE=1           no progress bar"
+_PROXY: Final = "  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY  a proxy for the requests (read by httpx)"
+_SANDBOX_RATE: Final = """\
+  FULFILLKIT_SANDBOX_RATE_LIMIT  the throttle of `fulfillkit sandbox` without
+                           --rate-limit (e.g. 10000/1 or off; default Panora's 100/60)"""
+
+
+def _epilog(*environment: str) -> str:
+    """The end of a command's ``--help``: the variables it reads, then the exit codes."""
+    lines = "\n".join(environment) if environment else "  none"
+    return f"environment variables read:\n{lines}\n\n{EXIT_CODES}"
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps a one-paragraph text (a description); keeps a text with line breaks (the
+    epilogs: variables, exit codes) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
 
 class _Parser(argparse.ArgumentParser):
-    """Bad usage is one line on stderr and exit status 2, like every other error."""
+    """Bad usage is one line on stderr and exit status 2, like every other error; help
+    texts are laid out by :class:`_Formatter` (sub-commands' parsers are of this class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -98,29 +147,24 @@ def _html_path(text: str) -> Path:
 
 
 def _load_export(source: str) -> pd.DataFrame:
-    """A file written by ``fulfillkit fetch`` / :func:`~fulfillkit.export`, or a
-    one-line error that says what is wrong with it."""
+    """A file of fulfillments (written by ``fulfillkit fetch`` / :func:`~fulfillkit.export`,
+    or any CSV / Parquet with their columns), read by :func:`~fulfillkit.read_frame` exactly
+    as Python reads it; or a one-line error that says what is wrong with it."""
     from fulfillkit.frames import read_frame
 
     path = Path(source)
     if not path.exists():
         raise FulfillkitError(f"no such file: {source}")
-    if not path.is_file():
-        raise FulfillkitError(f"not a file: {source}")
+    if not path.is_file() and not (path.is_dir() and path.name.endswith(".parquet")):
+        raise FulfillkitError(f"not a file: {source}")  # a folder, unless a Parquet dataset
     try:
         df = read_frame(path)
-    except FulfillkitError:
-        raise
     except PermissionError:
         raise FulfillkitError(f"cannot read {source}: permission denied") from None
-    except Exception as exc:  # pyarrow, the CSV parser, a decoder: all mean a bad file
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FulfillkitError(
-            f"{source} is not a fulfillkit export ({type(exc).__name__}: {reason[:200]})"
-        ) from None
     if "id" not in df or not ({"tracking_number", "tracking_numbers"} & set(df.columns)):
         raise FulfillkitError(
-            f"{source} is not a fulfillkit export: it lacks the id and tracking columns"
+            f"{source} is not a fulfillkit export of fulfillments: it lacks the id and "
+            "tracking columns (write one with fulfillkit fetch -o or fk.export(df, ...))"
         )
     return df
 
@@ -156,8 +200,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from fulfillkit.frames import export
     from fulfillkit.reports import audit, carrier_report, format_carrier_report, report_html
 
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_path(args.out, what="demo output", folder=True)  # before any request
     batch, source, fetched_at = _demo_fetch(args)
     frame = batch.to_frame(remote_data=True)
     print(f"\nframe: {len(frame)} rows x {frame.shape[1]} columns (one row per tracking number)\n")
@@ -246,10 +289,8 @@ def _severity_counts(findings: pd.DataFrame) -> str:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from fulfillkit.client import Client
     from fulfillkit.frames import export, to_frame
 
-    output: Path = args.output
     if args.all and args.ids_file:
         raise FulfillkitError("give an ids file or --all, not both")
     if not args.all and not args.ids_file:
@@ -258,6 +299,11 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         )
     if args.all and args.checkpoint:
         raise FulfillkitError("--checkpoint resumes a fetch by ids; --all lists the connection")
+    if args.sandbox and (args.base_url or args.rate_limit != "auto"):
+        raise FulfillkitError(
+            "--sandbox fetches from the embedded sandbox in-process: drop --base-url and "
+            "--rate-limit"
+        )
     ids: list[str] = []
     if not args.all:
         try:
@@ -268,9 +314,12 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
             raise FulfillkitError(f"cannot read {args.ids_file}: {exc}") from None
         if not ids:
             raise FulfillkitError(f"no ids in {args.ids_file}")
-    with Client(
-        max_concurrency=args.concurrency, base_url=args.base_url, rate_limit=args.rate_limit
-    ) as client:
+    # Every output is checked (and its folders made) before the first request: a bad path
+    # never costs a fetch. The checkpoint is checked by get_many, before its first request.
+    output = output_path(args.output, what="output")
+    if args.errors:
+        output_path(args.errors, what="errors file")
+    with _fetch_client(args) as client:
         started = time.perf_counter()
         if args.all:
             records = list(client.list(remote_data=args.remote_data))
@@ -294,18 +343,36 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 0 if batch.ok else 1
 
 
+def _fetch_client(args: argparse.Namespace) -> Client:
+    """The client ``fetch`` uses: the environment's credentials and base URL, or the
+    embedded sandbox in-process with its public ones (``--sandbox``)."""
+    from fulfillkit.client import Client
+
+    if args.sandbox:
+        return Client.sandbox(max_concurrency=args.concurrency)
+    return Client(
+        max_concurrency=args.concurrency, base_url=args.base_url, rate_limit=args.rate_limit
+    )
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
+    from fulfillkit.frames import export
     from fulfillkit.reports import carrier_report, format_carrier_report, report_html
 
     df = _load_export(args.file)
+    # Outputs are checked before any work (the one output-path rule: folders are made).
+    table = output_path(args.output, what="report") if args.output else None
+    html = output_path(args.html, what="HTML report") if args.html else None
     report = carrier_report(df, carrier=args.carrier)
     print(format_carrier_report(report))
     print(_carrier_note(report))
-    if args.html:
+    if table is not None:
+        print(f"wrote {export(report, table)}", file=sys.stderr)
+    if html is not None:
         written = datetime.fromtimestamp(Path(args.file).stat().st_mtime, UTC)
         page = report_html(
             df,
-            args.html,
+            html,
             title=args.title or f"Carrier report: {Path(args.file).name}",
             source=str(args.file),
             fetched_at=written,
@@ -358,14 +425,29 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = _Parser(
-        prog="fulfillkit", description="Panora fulfillments to pandas, CSV and Parquet."
+        prog="fulfillkit",
+        description="Panora fulfillments to pandas, CSV and Parquet.",
+        epilog=_epilog(_CREDENTIALS, _PROGRESS, _PROXY, _SANDBOX_RATE)
+        + "\n\n`fulfillkit COMMAND --help` says what each command reads.",
     )
+    parser.add_argument("--version", action="version", version=f"fulfillkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
-    demo.add_argument("--out", default="build/demo", help="output folder")
-    demo.add_argument("--n", type=_positive_int, default=300, help="fulfillments to fetch")
-    demo.add_argument("--concurrency", type=_positive_int, default=16)
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole job against the embedded sandbox",
+        description="Serve the embedded sandbox on loopback (with transient faults), fetch "
+        "from it, print the carrier report and the audit, and write fulfillments.parquet, "
+        "fulfillments.csv and carriers.html to --out. No credentials, no network.",
+        epilog=_epilog(_PROGRESS),
+    )
+    demo.add_argument(
+        "--out", default="build/demo", help="output folder, created if missing (%(default)s)"
+    )
+    demo.add_argument(
+        "--n", type=_positive_int, default=300, help="fulfillments to fetch (%(default)s)"
+    )
+    demo.add_argument("--concurrency", type=_positive_int, default=16, help="(%(default)s)")
     demo.add_argument(
         "--latency", type=_non_negative, default=0.02, help="sandbox latency, seconds"
     )
@@ -375,45 +457,110 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_cmd_demo)
 
-    fetch = sub.add_parser("fetch", help="fetch fulfillments from Panora into CSV or Parquet")
-    fetch.add_argument("ids_file", nargs="?", help="file with one id per line, or - for stdin")
+    fetch = sub.add_parser(
+        "fetch",
+        help="fetch fulfillments from Panora into CSV or Parquet",
+        description="Fetch fulfillments by id (or --all of the connection) into one "
+        "Parquet or CSV file. Credentials come from the environment (PANORA_API_KEY, "
+        "PANORA_CONNECTION_TOKEN; the base URL from --base-url or PANORA_BASE_URL), or, "
+        "with --sandbox, from the embedded sandbox, which needs none. Output paths are "
+        "checked (missing folders created) before the first request.",
+        epilog=_epilog(_CREDENTIALS, _PROGRESS, _PROXY),
+    )
     fetch.add_argument(
-        "-o", "--output", required=True, type=_export_path, help="out.parquet, .csv or .csv.gz"
+        "ids_file",
+        nargs="?",
+        help="ids, one per line or separated by commas, semicolons or spaces (# comments "
+        "and blank lines skipped); - for stdin",
+    )
+    fetch.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=_export_path,
+        metavar="FILE",
+        help="the file to write: .parquet, .csv or .csv.gz",
     )
     fetch.add_argument(
         "--all", action="store_true", help="the whole connection, through the list endpoint"
     )
+    fetch.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="fetch from the embedded sandbox, in-process, with its public credentials "
+        "(no environment needed; try it with --all)",
+    )
     fetch.add_argument("--remote-data", action="store_true", help="include remote_data")
-    fetch.add_argument("--concurrency", type=_positive_int, default=8)
-    fetch.add_argument("--checkpoint", help="resume file: a rerun fetches only what is missing")
-    fetch.add_argument("--base-url", help="API base URL (default: PANORA_BASE_URL or production)")
+    fetch.add_argument(
+        "--concurrency", type=_positive_int, default=8, help="requests in flight (%(default)s)"
+    )
+    fetch.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="resume file (JSON Lines): a rerun fetches only what is missing",
+    )
+    fetch.add_argument(
+        "--base-url", help="API base URL (default: PANORA_BASE_URL, else https://api.panora.dev)"
+    )
     fetch.add_argument(
         "--rate-limit",
         type=_rate_limit,
         default="auto",
-        help="N/S requests per seconds (e.g. 100/60), auto (from the server) or off",
+        metavar="N/S|auto|off",
+        help="client-side budget: N requests per S seconds (e.g. 100/60), auto (the "
+        "default: Panora's 100/60 on hosted Panora, none elsewhere) or off",
     )
     fetch.add_argument(
         "--via",
         choices=("id", "list", "auto"),
         default="id",
-        help="one request per id, page the list endpoint, or list then fill in by id",
+        help="id: one request per id (default); list: page the list endpoint; auto: list "
+        "then fill in by id",
     )
     fetch.add_argument(
-        "--errors", type=_export_path, help="also write the failed ids to this CSV/Parquet file"
+        "--errors",
+        type=_export_path,
+        metavar="FILE",
+        help="also write the failed ids here: .parquet, .csv or .csv.gz",
     )
     fetch.set_defaults(func=_cmd_fetch)
 
-    report = sub.add_parser("report", help="print the carrier report of an export")
-    report.add_argument("file", help="a .parquet or .csv written by fulfillkit")
-    report.add_argument("--html", type=_html_path, help="also write the HTML report here")
+    report = sub.add_parser(
+        "report",
+        help="print the carrier report of an export",
+        description="Print the carrier report of a file of fulfillments; optionally write "
+        "it (-o) and the self-contained HTML report (--html). Output paths are checked "
+        "(missing folders created) before any work.",
+        epilog=_epilog(),
+    )
+    report.add_argument(
+        "file", help="a .parquet (file or dataset folder), .csv or .csv.gz of fulfillments"
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=_export_path,
+        metavar="FILE",
+        help="also write the carrier report here: .parquet, .csv or .csv.gz",
+    )
+    report.add_argument(
+        "--html", type=_html_path, metavar="FILE", help="also write the HTML report here (.html)"
+    )
     report.add_argument("--title", help="the HTML report's title")
     report.add_argument(
-        "--carrier", choices=CARRIERS, default="effective", help="which carrier to group by"
+        "--carrier",
+        choices=CARRIERS,
+        default="effective",
+        help="which carrier to group by: effective (default: the stated one, else the one "
+        "detected from the tracking number), stated or detected",
     )
     report.set_defaults(func=_cmd_report)
 
-    audit = sub.add_parser("audit", help="data-quality findings of an export")
+    audit = sub.add_parser(
+        "audit",
+        help="data-quality findings of an export",
+        epilog=_epilog(),
+    )
     audit.add_argument("file", help="a .parquet or .csv written by fulfillkit")
     audit.add_argument("-o", "--output", type=_export_path, help="write the findings here")
     audit.add_argument("--rules", help="comma-separated rules to run (default: all)")
@@ -426,7 +573,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from fulfillkit.sandbox.__main__ import add_arguments as add_sandbox_arguments
 
-    sandbox = sub.add_parser("sandbox", help="serve the embedded Panora sandbox")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="serve the embedded Panora sandbox",
+        epilog=_epilog(_SANDBOX_RATE),
+    )
     add_sandbox_arguments(sandbox)  # one option set, shared with python -m fulfillkit.sandbox
     sandbox.set_defaults(func=_cmd_sandbox)
     return parser

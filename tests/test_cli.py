@@ -180,7 +180,7 @@ def _unreadable(tmp_path: Path) -> Path:
         (lambda tmp: ["audit", str(tmp / "missing.csv")], "no such file"),
         (lambda tmp: ["report", str(tmp)], "not a file"),
         (lambda tmp: ["report", str(_not_an_export(tmp))], "not a fulfillkit export"),
-        (lambda tmp: ["audit", str(_garbage_parquet(tmp))], "not a fulfillkit export"),
+        (lambda tmp: ["audit", str(_garbage_parquet(tmp))], "as Parquet"),
         (lambda tmp: ["report", str(tmp / "x.xlsx")], "no such file"),
         (lambda tmp: ["audit", str(_not_an_export(tmp)), "-o", "f.json"], "must end in"),
         (lambda tmp: ["report", str(_not_an_export(tmp)), "--html", "x.pdf"], "must end in .html"),

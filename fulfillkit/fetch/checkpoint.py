@@ -46,6 +46,7 @@ from fulfillkit.closing import Closing
 from fulfillkit.errors import CheckpointError
 from fulfillkit.fetch.protocol import same_id
 from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment, Order
+from fulfillkit.paths import output_path
 
 __all__ = ["FORMAT_VERSION", "Checkpoint", "OnMismatch"]
 
@@ -64,7 +65,7 @@ class Checkpoint(Closing, Generic[R]):
     """One checkpoint file. :meth:`open` first (checks, loads), then :meth:`write`.
 
     Args:
-        path: the JSON Lines file (created with its folder if missing).
+        path: the JSON Lines file (created, with its missing folders, if missing).
         base_url: the client's base URL (recorded in, and checked against, the header).
         token: the connection token (only its keyed hash is written).
         on_mismatch: ``"raise"`` (default) refuses a checkpoint of another connection;
@@ -107,14 +108,15 @@ class Checkpoint(Closing, Generic[R]):
 
     def open(self) -> dict[str, R]:
         """Check the file is ours and writable, create it if missing, and return the
-        records already in it by requested id. Raises :class:`CheckpointError`."""
+        records already in it by requested id. Raises :class:`~fulfillkit.OutputPathError`
+        for a path that cannot be written (a folder, a parent that is a file, no
+        permission: the one output-path rule, which creates missing folders) and
+        :class:`CheckpointError` for a file that is not this connection's checkpoint."""
+        output_path(self.path, what="checkpoint")  # OutputPathError before any request
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             data = self.path.read_bytes() if self.path.exists() else b""
         except OSError as exc:
             raise CheckpointError(f"checkpoint {self.path} cannot be read: {exc}") from exc
-        if self.path.is_dir():
-            raise CheckpointError(f"checkpoint {self.path} is a folder, not a file")
         records: dict[str, R] = {}
         if data.strip():
             header = self._header(data)

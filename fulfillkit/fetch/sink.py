@@ -14,8 +14,11 @@ With ``checkpoint=`` as well, the checkpoint records a part's ids only once the 
 committed, and a rerun of the same call resumes: ids in the checkpoint or in committed
 parts are not fetched again, new parts are added, and the folder ends as one complete
 dataset. Without a checkpoint, a folder that already holds parts is refused before any
-request (nothing is overwritten). An unusable path (a file where the folder should be, a
-missing or read-only parent) fails before the first request with :class:`SinkError`.
+request (nothing is overwritten). The path follows the one output-path rule
+(:func:`fulfillkit.paths.output_path`): missing folders are created, and an unusable path
+(a file where the folder should be, a parent that is a file, a read-only folder) fails
+before the first request with :class:`~fulfillkit.OutputPathError`; a part that cannot be
+written mid-batch (disk full) raises :class:`SinkError`.
 
 **The schema.** A dataset has one schema, but ``to_frame``'s ``field_mappings.<key>``
 columns are discovered from the data. The sink writes
@@ -52,6 +55,7 @@ from typing import TYPE_CHECKING, Any, Final
 from fulfillkit.closing import Closing
 from fulfillkit.errors import SinkError
 from fulfillkit.models import Fulfillment
+from fulfillkit.paths import output_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,7 +83,8 @@ class ParquetSink(Closing):
     """Write fulfillments to the dataset folder ``path``, ``row_group_size`` records a part.
 
     Args:
-        path: the dataset folder (e.g. ``out.parquet``); its parent must exist.
+        path: the dataset folder (e.g. ``out.parquet``); it and its missing parents are
+            created (:func:`fulfillkit.paths.output_path`, ``folder=True``).
         remote_data: add the ``remote_data`` JSON text column (as ``to_frame`` does).
         row_group_size: records buffered before a part is committed; this bounds the
             memory the sink holds and what a crash can lose (only the uncommitted buffer).
@@ -137,28 +142,21 @@ class ParquetSink(Closing):
         return self._closed
 
     def open(self, *, resume: bool = False) -> list[str]:
-        """Check the folder can be written (creating it) and clean up after a killed run;
-        return the ids already in committed parts (``resume=True``). Raises
-        :class:`SinkError` before anything is fetched; called by the first :meth:`write`
-        when not called before."""
+        """Check the folder can be written (creating it and its missing parents, by the
+        one output-path rule) and clean up after a killed run; return the ids already in
+        committed parts (``resume=True``). Raises :class:`~fulfillkit.OutputPathError` for
+        a path that cannot be a dataset folder (a file, a parent that is a file, no
+        permission) and :class:`SinkError` for a folder holding another run's parts, both
+        before anything is fetched; called by the first :meth:`write` when not called
+        before."""
         if self._opened:
             return []
-        if self.path.exists() and not self.path.is_dir():
-            raise SinkError(
-                f"sink {self.path} is a file; a sink is a Parquet dataset folder: pass a new "
-                "path (or remove the file)"
-            )
-        if not self.path.parent.is_dir():
-            raise SinkError(f"sink folder's parent {self.path.parent} does not exist")
+        output_path(self.path, what="sink", folder=True)  # OutputPathError before any request
         try:
-            self.path.mkdir(exist_ok=True)
-            probe = self.path / f".probe-{secrets.token_hex(4)}.tmp"
-            probe.write_bytes(b"")
-            probe.unlink()
             for orphan in self.path.glob(_TEMP_GLOB):  # left by a killed run
                 orphan.unlink()
         except OSError as exc:
-            raise SinkError(f"sink {self.path} is not writable: {exc}") from exc
+            raise SinkError(f"sink {str(self.path)!r} is not writable: {exc}") from exc
         existing = sorted(self.path.glob(_PART_GLOB))
         if existing and not resume:
             raise SinkError(

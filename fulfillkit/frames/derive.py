@@ -288,7 +288,7 @@ def fulfillment_keys(
         >>> fulfillment_keys(codes, np.array([True, False, True, False, True])).tolist()
         [0, 0, 1, 1, 2]
     """
-    if not len(id_codes) or id_codes.min() >= 0:
+    if not len(id_codes) or np.min(id_codes) >= 0:
         return id_codes  # factorize codes: already numbered in order of appearance
     raw = np.where(id_codes >= 0, id_codes, -np.cumsum(first_row, dtype=np.int64))
     return np.asarray(pd.factorize(raw)[0], dtype=np.intp)

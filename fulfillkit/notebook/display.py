@@ -9,20 +9,25 @@ error messages) is escaped, quotes included, before it reaches HTML.
 The carrier report stays a plain DataFrame. pandas' own ``DataFrame._repr_html_`` escapes
 cell values, the index and column labels (``<``, ``>`` and ``&``; quotes need no escaping
 in element text), so ``fk.carrier_report(df)`` on the last line of a cell is safe as it
-is. :func:`report_html` (or :func:`display_report`) gives a friendlier view: shares in
-percent and dates to the minute.
+is. :func:`carrier_report_html` (the HTML text) or :func:`display_report` (an object that
+shows as it) gives a friendlier view: shares in percent and dates to the minute. It is
+named apart from :func:`fulfillkit.report_html`, which *writes* the whole HTML report to a
+file; this module's old ``report_html`` name still works for one release, with a
+``DeprecationWarning``.
 
 Example:
     >>> from fulfillkit.frames import to_frame
     >>> from fulfillkit.reports import carrier_report
     >>> report = carrier_report(to_frame([{"id": "a", "carrier": "ups", "tracking_numbers": [1]}]))
-    >>> "<th>UPS</th>" in report_html(report), "100.0%" in report_html(report)
+    >>> html = carrier_report_html(report)
+    >>> "<th>UPS</th>" in html, "100.0%" in html
     (True, True)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from typing import TYPE_CHECKING, Any
 
 from fulfillkit.formatting import (
     CARD_STYLE,
@@ -39,23 +44,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ReportView",
+    "carrier_report_html",
     "display_report",
-    "report_html",
 ]
 
 
 # --- the carrier report ------------------------------------------------------------------
 
 
-def report_html(report: pd.DataFrame) -> str:
-    """A :func:`~fulfillkit.carrier_report` as an HTML table: shares in %, dates to the
-    minute, carrier names escaped.
+def carrier_report_html(report: pd.DataFrame) -> str:
+    """A :func:`~fulfillkit.carrier_report` as HTML text (a table in a card): shares in %,
+    dates to the minute, carrier names escaped. Returns the text; to write the whole HTML
+    report to a file, use :func:`fulfillkit.report_html`.
 
     Example:
         >>> from fulfillkit.frames import to_frame
         >>> from fulfillkit.reports import carrier_report
         >>> r = carrier_report(to_frame([{"id": "a", "carrier": "UPS", "tracking_numbers": ["1"]}]))
-        >>> "100.0%" in report_html(r)
+        >>> "100.0%" in carrier_report_html(r)
         True
     """
     import pandas as pd
@@ -85,7 +91,7 @@ def report_html(report: pd.DataFrame) -> str:
 
 
 class ReportView:
-    """A carrier report that shows as :func:`report_html` in Jupyter and as
+    """A carrier report that shows as :func:`carrier_report_html` in Jupyter and as
     :func:`~fulfillkit.reports.format_carrier_report` text elsewhere. ``.report`` is the
     DataFrame itself.
 
@@ -101,7 +107,7 @@ class ReportView:
         self.report = report
 
     def _repr_html_(self) -> str:
-        return report_html(self.report)
+        return carrier_report_html(self.report)
 
     def __repr__(self) -> str:
         from fulfillkit.reports import format_carrier_report
@@ -113,3 +119,20 @@ def display_report(report: pd.DataFrame) -> ReportView:
     """Wrap a carrier report for a friendlier display (``fk.display_report(report)`` on the
     last line of a cell). The report itself stays a DataFrame: see :class:`ReportView`."""
     return ReportView(report)
+
+
+_RENAMED = {"report_html": "carrier_report_html"}
+
+
+def __getattr__(name: str) -> Any:
+    """Old names, for one release, with a ``DeprecationWarning`` (PEP 562)."""
+    new = _RENAMED.get(name)
+    if new is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"fulfillkit.notebook.display.{name} is now {new} (it returns HTML text; "
+        f"fulfillkit.report_html writes a file); {name} goes in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return globals()[new]

@@ -421,12 +421,13 @@ class Explorer(w.VBox):  # type: ignore[misc]
     def _on_export(self, suffix: str) -> None:
         with self._logged():
             from fulfillkit.frames import export
+            from fulfillkit.paths import output_path
 
             if self.selection is None:
                 self._export_status("Nothing to export yet: fetch first.", bad=True)
                 return
-            folder = Path(self.export_dir.value or ".").expanduser()
-            folder.mkdir(parents=True, exist_ok=True)
+            # The one output-path rule: the folder is made, or a clear OutputPathError.
+            folder = output_path(self.export_dir.value or ".", what="export folder", folder=True)
             carrier = self.carrier_filter.value
             label = "all" if carrier == ALL_CARRIERS else _slug(str(carrier))
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -604,11 +605,11 @@ class Explorer(w.VBox):  # type: ignore[misc]
         )
 
     def _show_report(self) -> None:
-        from fulfillkit.notebook.display import report_html
+        from fulfillkit.notebook.display import carrier_report_html
         from fulfillkit.reports import carrier_report, figure_png, plot_carriers
 
         assert self.frame is not None
-        self.report.value = report_html(carrier_report(self.frame, carrier=self.carrier))
+        self.report.value = carrier_report_html(carrier_report(self.frame, carrier=self.carrier))
         try:
             chart = plot_carriers(self.frame, carrier=self.carrier)
             self.chart.value = figure_png(chart, dpi=80)

@@ -154,7 +154,7 @@ def fulfillment_labels(
     # takes that row's label, else its own fallback (stored after the labels).
     labelled = np.flatnonzero(labels.notna().to_numpy(dtype=bool))
     keys, first = np.unique(key[labelled], return_index=True)
-    per_key = np.full(int(key.max(initial=-1)) + 1, -1, dtype=np.int64)
+    per_key = np.full(int(np.max(key, initial=-1)) + 1, -1, dtype=np.int64)
     per_key[keys] = labelled[first]
     picked = per_key[key] if n else np.array([], dtype=np.int64)
     chosen = np.where(picked >= 0, picked, n + np.arange(n, dtype=np.int64))

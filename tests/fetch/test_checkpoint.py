@@ -162,12 +162,13 @@ def test_a_folder_no_one_can_write_fails_before_the_first_request_even_as_root(
     file can be created in it, whoever asks (root included)."""
     folder = Path("/proc/self")
     with client(server) as c:
-        with pytest.raises(fk.CheckpointError, match="not writable") as info:
+        with pytest.raises(fk.OutputPathError, match="not writable") as info:
             c.get_many(data.fulfillment_ids, progress=False, checkpoint=folder / "run.jsonl")
         assert info.value.partial is not None and len(info.value.partial) == 0
-        with pytest.raises(fk.SinkError, match="not writable"):
+        assert "'/proc/self/run.jsonl'" in str(info.value)
+        with pytest.raises(fk.OutputPathError, match="cannot create"):
             c.get_many(data.fulfillment_ids, progress=False, sink=folder / "out.parquet")
-        with pytest.raises(fk.CheckpointError):  # a sink with it changes nothing
+        with pytest.raises(fk.OutputPathError):  # a sink with it changes nothing
             c.get_many(
                 data.fulfillment_ids,
                 progress=False,
@@ -184,10 +185,23 @@ def test_unusable_paths_fail_before_the_first_request(
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with client(server) as c:
-        with pytest.raises(fk.CheckpointError):  # its folder is a file
+        with pytest.raises(fk.OutputPathError, match="is a file"):  # its folder is a file
             c.get_many(data.fulfillment_ids, progress=False, checkpoint=blocker / "run.jsonl")
-        with pytest.raises(fk.SinkError):
-            c.get_many(data.fulfillment_ids, progress=False, sink=tmp_path / "no" / "x.parquet")
-        with pytest.raises(fk.SinkError):
+        with pytest.raises(fk.OutputPathError, match="is a folder"):
+            c.get_many(data.fulfillment_ids, progress=False, checkpoint=tmp_path)
+        with pytest.raises(fk.OutputPathError, match="cannot create the folder"):
+            c.get_many(data.fulfillment_ids, progress=False, sink=blocker / "x.parquet")
+        with pytest.raises(fk.OutputPathError, match="is a file"):
             c.get_many(data.fulfillment_ids, progress=False, sink=blocker)
     assert app.stats.requests == 0 and blocker.read_text() == "x"
+
+
+def test_missing_folders_are_created_for_checkpoint_and_sink(
+    server: SandboxServer, app: SandboxApp, data: Dataset, tmp_path: Path
+) -> None:
+    checkpoint = tmp_path / "a" / "b" / "run.jsonl"
+    sink = tmp_path / "c" / "d" / "out.parquet"
+    with client(server) as c:
+        batch = c.get_many(data.fulfillment_ids, progress=False, checkpoint=checkpoint, sink=sink)
+    assert batch.ok and checkpoint.is_file() and sink.is_dir()
+    assert set(fk.read_frame(sink)["id"]) == set(data.fulfillment_ids)

@@ -37,13 +37,10 @@ def test_rows_and_base_dtypes_match_to_frame(tmp_path: Path, records: list[Fulfi
     assert (sink.written, sink.row_groups) == (150, 4)
     df = read_frame(path)
     # the dataset is exactly to_frame's frame with the field mappings as JSON text
-    expected = to_frame(records, remote_data=False, field_mappings="json")
-    pd.testing.assert_frame_equal(df, expected)  # the sink was opened without remote data
-    base = [
-        c
-        for c in to_frame(records, remote_data=False).columns
-        if not c.startswith("field_mappings.")
-    ]
+    expected = to_frame(records, field_mappings="json", remote_data=False)
+    pd.testing.assert_frame_equal(df, expected)
+    flat = to_frame(records, remote_data=False)  # field mappings as columns, one per key
+    base = [c for c in flat.columns if not c.startswith("field_mappings.")]
     assert [c for c in df.columns if c != FIELD_MAPPINGS_COLUMN] == base
     read_back = pd.read_parquet(path)  # pandas metadata: Int64 and string restored too
     assert read_back.dtypes.astype(str).to_dict() == df.dtypes.astype(str).to_dict()
@@ -117,9 +114,15 @@ def test_failure_keeps_committed_parts_and_no_temporary_file(
 def test_a_file_where_the_dataset_should_be_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "out.parquet"
     path.write_bytes(b"previous")
-    with pytest.raises(fk.SinkError, match="is a file"):
+    with pytest.raises(fk.OutputPathError, match="is a file"):
         ParquetSink(path).open()
     assert path.read_bytes() == b"previous"
+
+
+def test_missing_folders_are_created_like_every_other_writer(tmp_path: Path) -> None:
+    path = tmp_path / "no" / "such" / "out.parquet"
+    ParquetSink(path).close()
+    assert path.is_dir() and read_frame(path).empty
 
 
 def test_parts_are_committed_as_they_fill(tmp_path: Path, records: list[Fulfillment]) -> None:

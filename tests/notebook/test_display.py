@@ -14,10 +14,11 @@ from fulfillkit.carriers import DEFAULT_CARRIERS
 from fulfillkit.errors import FailedId
 from fulfillkit.fetch.results import BatchResult, batch_html, batch_text
 from fulfillkit.frames import to_frame
+from fulfillkit.notebook import display
 from fulfillkit.notebook.display import (
     ReportView,
+    carrier_report_html,
     display_report,
-    report_html,
 )
 from fulfillkit.reports import carrier_report, format_carrier_report
 
@@ -78,10 +79,10 @@ def hostile_report() -> pd.DataFrame:
     return carrier_report(df, table=table)
 
 
-def test_report_html_escapes_carrier_names_and_formats() -> None:
+def test_carrier_report_html_escapes_carrier_names_and_formats() -> None:
     report = hostile_report()
     assert SCRIPT in report.index  # the report itself keeps the real name
-    out = report_html(report)
+    out = carrier_report_html(report)
     assert "<script" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert "A &amp; &quot;B&quot; &#x27;C&#x27;" in out
@@ -100,13 +101,23 @@ def test_display_report_view() -> None:
     report = hostile_report()
     view = display_report(report)
     assert isinstance(view, ReportView)
-    assert view._repr_html_() == report_html(report)
+    assert view._repr_html_() == carrier_report_html(report)
     assert repr(view) == format_carrier_report(report)
 
 
 def test_empty_report() -> None:
-    out = report_html(carrier_report(to_frame([])))
+    out = carrier_report_html(carrier_report(to_frame([])))
     assert "(0 fulfillments, 0 carriers)" in out
+
+
+def test_the_old_name_of_carrier_report_html_warns_and_still_works() -> None:
+    report = carrier_report(to_frame([{"id": "a", "carrier": "UPS"}]))
+    with pytest.warns(DeprecationWarning, match="carrier_report_html"):
+        old = display.report_html
+    assert old is carrier_report_html and old(report) == carrier_report_html(report)
+    assert "report_html" not in display.__all__
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        display.nonsense  # noqa: B018
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -165,9 +165,11 @@ def test_export_failure_is_shown_in_the_widget_not_lost(
     ex.export_dir.value = str(blocker / "sub")
     ex.csv_button.click()  # must not raise out of the callback
     assert "fk-bad" in ex.progress_label.value
-    assert "Log tab" in ex.progress_label.value
+    # The one output-path rule's error, naming the folder as typed, not a raw OSError.
+    assert "OutputPathError" in ex.progress_label.value
+    assert "cannot create the folder" in ex.progress_label.value
     log = "".join(o.get("text", "") for o in ex.output.outputs)
-    assert "Traceback" in log and ("FileExistsError" in log or "NotADirectoryError" in log)
+    assert "OutputPathError" in log and str(blocker / "sub") in log
 
 
 def test_fetch_does_not_block_and_stop_keeps_what_was_fetched(tmp_path: Path) -> None:
