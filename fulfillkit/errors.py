@@ -9,6 +9,10 @@
     ├── SinkError                 the sink cannot be written (path, disk full, ...)
     ├── OutputPathError           (also ValueError) an output path that cannot be written
     ├── InvalidDataError          (also TypeError) data a function cannot take, before any work
+    ├── StoreError                the local store cannot be used as asked
+    │   ├── NotAStoreError        the file is not a fulfillkit store (or is damaged): untouched
+    │   ├── StoreVersionError     written by a newer fulfillkit, or needs an upgrade step
+    │   └── StoreBusyError        another process is writing to it (after a bounded wait)
     ├── FieldMappingCollisionError (also ValueError, in frame.py) two keys, one column
     ├── ExportFormatError         (also ValueError, in export.py) unknown file suffix
     └── FetchFailed               a request for one record failed; has .kind/.status/.attempts
@@ -66,12 +70,16 @@ __all__ = [
     "InvalidIdError",
     "InvalidResponseError",
     "NetworkError",
+    "NotAStoreError",
     "NotFoundError",
     "OutputPathError",
     "PartialResult",
     "RateLimitError",
     "ServerError",
     "SinkError",
+    "StoreBusyError",
+    "StoreError",
+    "StoreVersionError",
     "TimeoutError",
     "UnknownCursorError",
     "UnreachableError",
@@ -310,6 +318,25 @@ class OutputPathError(FulfillkitError, ValueError):
 class InvalidDataError(FulfillkitError, TypeError):
     """Data a function cannot take (not a frame, a batch, records or a store), or a frame
     without the columns it needs. Raised before any work, saying what to pass."""
+
+
+class StoreError(FulfillkitError):
+    """The local store (:class:`~fulfillkit.Store`) cannot be used as asked."""
+
+
+class NotAStoreError(StoreError):
+    """The file is not a fulfillkit store (another file, another DuckDB database) or is
+    damaged. It was not modified."""
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer fulfillkit (its format is unknown here); the
+    message says what to install."""
+
+
+class StoreBusyError(StoreError):
+    """Another process (a notebook, a cron job) holds the store for writing; raised after a
+    bounded wait, naming the holder when it is known."""
 
 
 ERRORS_BY_KIND: dict[ErrorKind, type[FetchFailed]] = {

@@ -29,6 +29,7 @@ from fulfillkit.frames.orders import (
     ORDERS_SCHEMA,
     join_orders,
     orders_frame,
+    orders_table,
 )
 from fulfillkit.frames.schema import (
     BOOLEAN,
@@ -81,6 +82,7 @@ __all__ = [
     "items_frame",
     "join_orders",
     "orders_frame",
+    "orders_table",
     "per_fulfillment",
     "read_frame",
     "records_of",

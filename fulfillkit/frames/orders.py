@@ -34,7 +34,15 @@ from fulfillkit.frames.schema import FLOAT, STRING, TIMESTAMP, strings, to_panda
 from fulfillkit.frames.timestamps import parse_timestamps
 from fulfillkit.models import Order
 
-__all__ = ["JOIN_SCHEMA", "LAG", "MONEY", "ORDERS_SCHEMA", "join_orders", "orders_frame"]
+__all__ = [
+    "JOIN_SCHEMA",
+    "LAG",
+    "MONEY",
+    "ORDERS_SCHEMA",
+    "join_orders",
+    "orders_frame",
+    "orders_table",
+]
 
 MONEY: Final = FLOAT
 """Amounts: nullable ``Float64`` (Panora's unified order gives numbers)."""
@@ -98,6 +106,18 @@ def orders_frame(orders: Iterable[Order | Mapping[str, Any]]) -> pd.DataFrame:
         >>> df.loc[0, "total_price"], df.loc[0, "order_number"], str(df["created_at"].dtype)
         (np.float64(19.99), '1001', 'datetime64[us, UTC]')
     """
+    return to_pandas(orders_table(orders))
+
+
+def orders_table(orders: Iterable[Order | Mapping[str, Any]]) -> pa.Table:
+    """Orders as a ``pyarrow.Table`` with the columns of :data:`ORDERS_SCHEMA` (text
+    ``string``, amounts ``float64``, timestamps ``timestamp[us, UTC]``): what
+    :func:`orders_frame` converts, and what the store keeps as an order's typed columns.
+
+    Example:
+        >>> orders_table([{"id": "o1", "total_price": 12}]).column("total_price").to_pylist()
+        [12.0]
+    """
     values: dict[str, list[Any]] = {name: [] for name in ORDERS_SCHEMA}
     for order in orders:
         if isinstance(order, Order):
@@ -114,7 +134,7 @@ def orders_frame(orders: Iterable[Order | Mapping[str, Any]]) -> pd.DataFrame:
         columns[name] = pa.array(numbers.astype(MONEY).array)
     for name in ("created_at", "modified_at"):
         columns[name] = parse_timestamps(values[name])[0]
-    return to_pandas(pa.table({name: columns[name] for name in ORDERS_SCHEMA}))
+    return pa.table({name: columns[name] for name in ORDERS_SCHEMA})
 
 
 def join_orders(df: pd.DataFrame, orders: OrdersLike) -> pd.DataFrame:
