@@ -1,6 +1,7 @@
 """How fast is ``fk.to_frame`` next to the plain pandas way, on realistic sandbox records?
 
     python benchmarks/bench_frame.py [--n 100000] [--repeats 3] [--seed 0] [--no-arrow]
+                                     [--no-store]
 
 The records are ``make_dataset(n).fulfillments`` written to NDJSON (one response body per
 line) and parsed back, so each run starts from plain dicts exactly as the API's JSON gives
@@ -17,6 +18,17 @@ and two ways to get the same rows as an Arrow table:
 * ``to_arrow``: ``fk.to_arrow(records)`` (the table ``to_frame`` converts);
 * ``pyarrow``: ``pa.Table.from_pylist`` (type inference over every record, same records
   as ``pandas``), then the same pad-and-explode of the tracking lists with Arrow kernels.
+
+and the frame from a store against ``to_frame`` of the same records from dicts:
+
+* ``store``: the records' record table (``fk.frames.record_table``, built before any run)
+  in a DuckDB file; the timed call opens the file read-only (session ``TimeZone='UTC'``),
+  streams ``select *`` as Arrow batches of ``CHUNK`` records and lays them out with
+  ``frame_from_record_table``, then closes the file: what a store's ``to_frame`` does. Its
+  process never holds the records as dicts. Issue 19's target: at most 0.3x the time of
+  ``to_frame`` from dicts, with a lower peak. Most of this run's time is first-touch
+  memory for the new frame, so on a shared VM it swings with the kernel's page-fault cost
+  (the same faults, up to 4x the system time from one run to the next): read the median.
 
 Each run is a fresh subprocess (runs alternate between the approaches), so peak memory
 (Linux ``VmHWM``, the larger of the peak while loading the JSON and the peak of the timed
@@ -47,6 +59,7 @@ from _common import reset_peak_rss, rss_kb
 
 APPROACHES = ("fulfillkit", "pandas")
 ARROW_APPROACHES = ("to_arrow", "pyarrow")
+STORE_APPROACHES = ("store",)
 MODEL_APPROACHES = ("models",)
 """``to_frame`` of :class:`~fulfillkit.models.Fulfillment` objects (as ``get_many`` gives
 them; validated before the clock starts): a worker only, for ``run.py`` and profiling."""
@@ -114,34 +127,70 @@ def load_records(data: Path, batch: int = 10_000) -> list[Any]:
     return records
 
 
-def worker(approach: str, data: Path) -> dict[str, Any]:
-    """One timed run in this (fresh) process."""
-    records = load_records(data)
-    run: Callable[[list[Any]], Any]
+def write_store(records: list[dict[str, Any]], path: Path) -> None:
+    """The records' record table as table ``records`` of a new DuckDB file."""
+    import duckdb
+
+    from fulfillkit.frames import record_table
+
+    stored = record_table(records)
+    with duckdb.connect(str(path)) as con:
+        con.register("stored", stored)
+        con.execute("create table records as select * from stored")
+
+
+def store_frame(path: Path, limit: int | None = None) -> Any:
+    """The frame of the records stored by :func:`write_store`, as a store reads it: open,
+    stream the record table as Arrow batches, lay it out, close."""
+    import duckdb
+
+    from fulfillkit.frames import frame_from_record_table
+    from fulfillkit.frames.records import CHUNK
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET TimeZone='UTC'")
+        stored = con.table("records")
+        return frame_from_record_table(
+            (stored if limit is None else stored.limit(limit)).arrow(CHUNK)
+        )
+
+
+def prepared(approach: str, records: list[Any]) -> tuple[list[Any], Callable[[Any], Any]]:
+    """The input and the call of a records approach (models validated, remote data
+    stripped for the plain pandas and pyarrow ways), before the clock starts."""
     if approach == "models":
         from fulfillkit.frames import to_frame
         from fulfillkit.models import FULFILLMENT_ADAPTER
 
-        records = [FULFILLMENT_ADAPTER.validate_python(r) for r in records]
-        run = to_frame
-    elif approach in ("pandas", "pyarrow"):
-        records = [{k: v for k, v in r.items() if k != "remote_data"} for r in records]
-        run = pandas_way if approach == "pandas" else pyarrow_way
-    elif approach == "to_arrow":
+        return [FULFILLMENT_ADAPTER.validate_python(r) for r in records], to_frame
+    if approach in ("pandas", "pyarrow"):
+        plain = [{k: v for k, v in r.items() if k != "remote_data"} for r in records]
+        return plain, pandas_way if approach == "pandas" else pyarrow_way
+    if approach == "to_arrow":
         from fulfillkit.frames import to_arrow
 
-        run = to_arrow
-    else:
-        from fulfillkit.frames import to_frame
+        return records, to_arrow
+    from fulfillkit.frames import to_frame
 
-        run = to_frame
-    run(records[:200])  # warm up lazy imports and first-use setup, as in a notebook
+    return records, to_frame
+
+
+def worker(approach: str, data: Path) -> dict[str, Any]:
+    """One timed run in this (fresh) process."""
+    given: Any
+    run: Callable[[Any], Any]
+    if approach == "store":  # data is the DuckDB file: this process never holds the records
+        given, run = data, store_frame
+        store_frame(data, limit=200)  # the same warm-up as the others
+    else:
+        given, run = prepared(approach, load_records(data))
+        run(given[:200])  # warm up lazy imports and first-use setup, as in a notebook
     gc.collect()
     before_kb = rss_kb("VmRSS")
     loaded_kb = rss_kb("VmHWM")
     reset_peak_rss()
     start = time.perf_counter()
-    frame = run(records)
+    frame = run(given)
     seconds = time.perf_counter() - start
     after_kb = rss_kb("VmHWM")
     return {
@@ -202,7 +251,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-arrow", action="store_true", help="skip to_arrow vs pyarrow.Table.from_pylist"
     )
     parser.add_argument(
-        "--worker", choices=APPROACHES + ARROW_APPROACHES + MODEL_APPROACHES, help=argparse.SUPPRESS
+        "--no-store", action="store_true", help="skip the frame from a DuckDB record table"
+    )
+    parser.add_argument(
+        "--worker",
+        choices=APPROACHES + ARROW_APPROACHES + STORE_APPROACHES + MODEL_APPROACHES,
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -214,19 +268,27 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from fulfillkit.sandbox import make_dataset
 
-    approaches = APPROACHES + (() if args.no_arrow else ARROW_APPROACHES)
+    approaches = (
+        APPROACHES
+        + (() if args.no_arrow else ARROW_APPROACHES)
+        + (() if args.no_store else STORE_APPROACHES)
+    )
     print(f"generating {args.n:,} sandbox fulfillments (seed {args.seed})...", flush=True)
     records = make_dataset(args.n, seed=args.seed).fulfillments
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "records.ndjson"
         with data.open("w", encoding="utf-8") as out:
             out.writelines(json.dumps(record) + "\n" for record in records)
+        store = Path(tmp) / "records.duckdb"
+        if not args.no_store:
+            print("storing their record table in DuckDB...", flush=True)
+            write_store(records, store)
         del records
         runs: dict[str, list[dict[str, Any]]] = {a: [] for a in approaches}
         for i in range(args.repeats):
             order = approaches if i % 2 == 0 else approaches[::-1]
             for approach in order:
-                result = run_worker(approach, data)
+                result = run_worker(approach, store if approach == "store" else data)
                 runs[approach].append(result)
                 print(f"  run {i + 1} {approach:<10} {result['seconds']:.3f} s", flush=True)
 
@@ -245,7 +307,27 @@ def main(argv: list[str] | None = None) -> int:
         arrow_runs = {a: runs[a] for a in ARROW_APPROACHES}
         print()
         print(_table("Arrow table (ratio: pyarrow way / this)", arrow_runs, "pyarrow"))
+    if not args.no_store:
+        store_runs = {a: runs[a] for a in ("fulfillkit", "store")}
+        print()
+        print(
+            _table("From a DuckDB record table (ratio: to_frame / this)", store_runs, "fulfillkit")
+        )
+        print(_store_ratios(runs["store"], runs["fulfillkit"]))
     return 0
+
+
+def _store_ratios(store: list[dict[str, Any]], dicts: list[dict[str, Any]]) -> str:
+    """Issue 19's two targets, as store / dicts: median time (at most 0.3x) and peak
+    memory (below 1x)."""
+    seconds = statistics.median(r["seconds"] for r in store) / statistics.median(
+        r["seconds"] for r in dicts
+    )
+    peak = max(r["peak_mb"] for r in store) / max(r["peak_mb"] for r in dicts)
+    return (
+        f"store / to_frame from dicts: time {seconds:.2f}x (target <= 0.30x), "
+        f"peak memory {peak:.2f}x (target < 1x)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,12 @@
 One module per job, in pipeline order: :mod:`~fulfillkit.frames.schema` (column types,
 Arrow -> pandas), :mod:`~fulfillkit.frames.timestamps`, :mod:`~fulfillkit.frames.mappings`
 (``field_mappings``), :mod:`~fulfillkit.frames.derive` (carrier columns, shipment status,
-one row per fulfillment), :mod:`~fulfillkit.frames.build` (``to_arrow``, ``to_frame``,
-``items_frame``), :mod:`~fulfillkit.frames.orders`, :mod:`~fulfillkit.frames.io`
+one row per fulfillment), :mod:`~fulfillkit.frames.records` (``record_table``: one typed row
+per record), :mod:`~fulfillkit.frames.jsontext` (JSON text of typed columns),
+:mod:`~fulfillkit.frames.rows` (tracking positions), :mod:`~fulfillkit.frames.layout`
+(``frame_from_record_table``: a record table laid out as the frame),
+:mod:`~fulfillkit.frames.build` (``to_arrow``, ``to_frame``, ``items_frame``: records ->
+record table -> layout), :mod:`~fulfillkit.frames.orders`, :mod:`~fulfillkit.frames.io`
 (``export``, ``read_frame``), :mod:`~fulfillkit.frames.interop` (Polars, DuckDB), and
 :mod:`~fulfillkit.frames.coerce` (``frame_of``: the one rule turning what a user holds into a
 frame).
@@ -21,6 +25,7 @@ from fulfillkit.frames.derive import (
 )
 from fulfillkit.frames.interop import sql, to_polars
 from fulfillkit.frames.io import FORMULA_PREFIXES, ExportFormatError, export, read_frame
+from fulfillkit.frames.layout import arrow_from_record_table, frame_from_record_table
 from fulfillkit.frames.mappings import FieldMappingCollisionError
 from fulfillkit.frames.orders import (
     JOIN_SCHEMA,
@@ -31,6 +36,7 @@ from fulfillkit.frames.orders import (
     orders_frame,
     orders_table,
 )
+from fulfillkit.frames.records import RECORD_SCHEMA, record_table
 from fulfillkit.frames.schema import (
     BOOLEAN,
     DERIVED_SCHEMA,
@@ -63,6 +69,7 @@ __all__ = [
     "LAG",
     "MONEY",
     "ORDERS_SCHEMA",
+    "RECORD_SCHEMA",
     "REMOTE_DATA_COLUMN",
     "SCHEMA",
     "SHIPMENT_STATUS_COLUMN",
@@ -73,10 +80,12 @@ __all__ = [
     "ExportFormatError",
     "FieldMappingCollisionError",
     "UnparsedTimestampWarning",
+    "arrow_from_record_table",
     "arrow_schema",
     "export",
     "first_positions",
     "first_rows",
+    "frame_from_record_table",
     "frame_of",
     "fulfillment_keys",
     "items_frame",
@@ -85,6 +94,7 @@ __all__ = [
     "orders_table",
     "per_fulfillment",
     "read_frame",
+    "record_table",
     "records_of",
     "schema",
     "sql",
