@@ -37,11 +37,15 @@ from .errors import (
     InvalidIdError,
     InvalidResponseError,
     NetworkError,
+    NotAStoreError,
     NotFoundError,
     OutputPathError,
     RateLimitError,
     ServerError,
     SinkError,
+    StoreBusyError,
+    StoreError,
+    StoreVersionError,
     TimeoutError,
     UnknownCursorError,
     UnreachableError,
@@ -82,6 +86,7 @@ if _typing.TYPE_CHECKING:
         plot_timeline,
         report_html,
     )
+    from .store import Store, SyncReport, status_changes
 
 del _typing
 
@@ -106,6 +111,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidResponseError",
     "NetworkError",
+    "NotAStoreError",
     "NotFoundError",
     "Order",
     "OrdersResult",
@@ -114,6 +120,11 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SinkError",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
+    "StoreVersionError",
+    "SyncReport",
     "TimeoutError",
     "UnknownCursorError",
     "UnparsedTimestampWarning",
@@ -136,6 +147,7 @@ __all__ = [
     "plot_timeline",
     "read_frame",
     "report_html",
+    "status_changes",
     "to_arrow",
     "to_frame",
     "to_polars",
@@ -169,6 +181,9 @@ _LAZY = {
     "to_frame": "frames",
     "to_polars": "frames",
     "tracking_url": "carriers",
+    "Store": "store",
+    "SyncReport": "store",
+    "status_changes": "store",
 }
 
 

@@ -1,0 +1,193 @@
+"""The store over real HTTP (uvicorn on loopback) and in-process: first sync, no-change
+resync, frames equal to the in-memory path, several connections, foreign files, secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import httpx
+import pandas as pd
+import pytest
+
+import fulfillkit as fk
+from fulfillkit.sandbox import (
+    SANDBOX_API_KEY,
+    SANDBOX_CONNECTION_TOKEN,
+    Dataset,
+    SandboxApp,
+    SandboxServer,
+    make_dataset,
+)
+
+from ..conftest import ClientFactory
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "shop.duckdb"
+
+
+def test_first_sync_stores_every_record_verbatim(
+    make_client: ClientFactory, app: SandboxApp, dataset: Dataset, store_path: Path
+) -> None:
+    client = make_client(app)
+    store = fk.Store(store_path)
+    report = store.sync(client, progress=False)
+    n, orders = len(dataset.fulfillment_ids), len(dataset.order_ids)
+    assert report.ok and (report.new, report.changed, report.unchanged) == (n + orders, 0, 0)
+    assert report.requests == -(-n // 100) + -(-orders // 100)  # ceil(n / page size) each
+    assert report.plans["fulfillments"].startswith("refresh=auto: first sync")
+    stored = store.sql("select id, raw_json from fulfillments order by id")
+    assert sorted(stored["id"]) == sorted(dataset.fulfillment_ids)
+    for record_id, raw in stored.itertuples(index=False):
+        assert json.loads(raw) == dataset.get_fulfillment(record_id, remote_data=True)
+    # Byte for byte what the server sent: compare with a plain HTTP request.
+    transport = httpx.ASGITransport(app=app)
+    one = dataset.fulfillment_ids[7]
+
+    async def fetch() -> bytes:
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+            response = await http.get(
+                f"/ecommerce/fulfillments/{one}",
+                params={"remote_data": "true"},
+                headers={
+                    "x-api-key": SANDBOX_API_KEY,
+                    "x-connection-token": SANDBOX_CONNECTION_TOKEN,
+                },
+            )
+            return response.content
+
+    import asyncio
+
+    body = asyncio.run(fetch())
+    assert str(stored.set_index("id").loc[one, "raw_json"]).encode() == body
+    assert len(store.sql("select * from orders")) == orders
+    assert store.sql("select count(*) as n from versions")["n"][0] == n + orders
+
+
+def test_a_resync_with_nothing_new_costs_one_or_two_requests(
+    make_client: ClientFactory, app: SandboxApp, dataset: Dataset, store_path: Path
+) -> None:
+    client = make_client(app)
+    store = fk.Store(store_path)
+    store.sync(client, progress=False)
+    before = app.stats.requests
+    again = store.sync(client, refresh="none", progress=False)
+    assert again.ok and again.new == 0 and again.changed == 0
+    assert app.stats.requests - before == again.requests <= 4  # <= 2 per resource
+    assert again.unchanged > 0
+    assert store.sql("select count(*) as n from versions")["n"][0] == (
+        len(dataset.fulfillment_ids) + len(dataset.order_ids)
+    )  # an unchanged record adds no version
+    log = store.syncs()
+    assert log["outcome"].tolist() == ["complete", "complete"]
+    assert log["new"].tolist()[1] == 0
+
+
+def test_store_frame_equals_the_in_memory_frame(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    client = make_client(app)
+    store = fk.Store(store_path)
+    store.sync(client, progress=False)
+    records = list(client.list(remote_data=True, progress=False))
+    records.sort(key=lambda r: (r.created_at, r.id))
+    expected = fk.to_frame(records)
+    got = store.to_frame()
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+    flat = store.to_frame(explode=False, field_mappings="json")
+    pd.testing.assert_frame_equal(flat, fk.to_frame(records, explode=False, field_mappings="json"))
+    since = records[len(records) // 2].created_at
+    window = store.to_frame(since=since)
+    assert set(window["id"]) == {r.id for r in records if r.created_at >= since}  # type: ignore[operator]
+
+
+def test_two_connections_in_one_store(dataset: Dataset, store_path: Path) -> None:
+    other = make_dataset(40, seed=99)
+    token_b = "sandbox-connection-token-two"
+    app_a, app_b = SandboxApp(dataset), SandboxApp(other, connection_tokens=(token_b,))
+    store = fk.Store(store_path)
+    with (
+        SandboxServer(app_a) as a,
+        SandboxServer(app_b) as b,
+        fk.Client(SANDBOX_API_KEY, connection_token=SANDBOX_CONNECTION_TOKEN, base_url=a.url) as ca,
+        fk.Client(SANDBOX_API_KEY, connection_token=token_b, base_url=b.url) as cb,
+    ):
+        report = store.sync([ca, cb], label=["a-shop", "b-shop"], progress=False)
+        assert [p.connection for p in report.parts] == ["a-shop", "b-shop"]
+        again = store.sync(cb, progress=False)  # recognised by URL + token, no label needed
+        assert again.connection == "b-shop" and again.new == 0
+    assert store.connections() == ["a-shop", "b-shop"]
+    frame = store.to_frame()
+    assert frame.columns[0] == "connection"
+    counts = frame.drop_duplicates("id").groupby("connection").size().to_dict()
+    assert counts == {"a-shop": len(dataset.fulfillment_ids), "b-shop": 40}
+    only_b = store.to_frame(connection="b-shop")
+    assert set(only_b["connection"]) == {"b-shop"}
+
+
+def test_the_token_never_reaches_the_file(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    store = fk.Store(store_path)
+    store.sync(make_client(app), progress=False)
+    data = store_path.read_bytes()
+    for wal in store_path.parent.glob("*.wal"):
+        data += wal.read_bytes()
+    assert SANDBOX_CONNECTION_TOKEN.encode() not in data
+    assert SANDBOX_API_KEY.encode() not in data
+
+
+def test_a_foreign_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    text = tmp_path / "notes.duckdb"
+    text.write_text("not a database")
+    with pytest.raises(fk.NotAStoreError, match="not a fulfillkit store"):
+        fk.Store(text)
+    assert text.read_text() == "not a database"
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("create table t as select 1 as x")
+    con.close()
+    before = other.read_bytes()
+    store = fk.Store(other)
+    with (
+        fk.Client.sandbox(n=5) as client,
+        pytest.raises(fk.NotAStoreError, match="not a fulfillkit store"),
+    ):
+        store.sync(client, progress=False)
+    with pytest.raises(fk.NotAStoreError):
+        store.to_frame()
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.duckdb", "other.duckdb"]
+
+
+def test_an_empty_store_reads_as_empty(store_path: Path) -> None:
+    store = fk.Store(store_path)
+    frame = store.to_frame()
+    assert len(frame) == 0 and list(frame.columns) == list(fk.to_frame([]).columns)
+    assert store.connections() == [] and not store_path.exists()
+
+
+def test_history_and_status_changes_of_a_fresh_store(
+    make_client: ClientFactory, app: SandboxApp, dataset: Dataset, store_path: Path
+) -> None:
+    store = fk.Store(store_path)
+    store.sync(make_client(app), progress=False)
+    history = store.history(dataset.fulfillment_ids[0])
+    assert history["version"].tolist() == [1]
+    assert history.loc[0, "id"] == dataset.fulfillment_ids[0]
+    changes = fk.status_changes(store)
+    assert len(changes) == len(dataset.fulfillment_ids)  # each record's first status
+    assert changes["from_status"].isna().all()
+
+
+def test_sql_is_read_only(make_client: ClientFactory, app: SandboxApp, store_path: Path) -> None:
+    store = fk.Store(store_path)
+    store.sync(make_client(app), progress=False)
+    with pytest.raises(fk.StoreError, match="read-only"):
+        store.sql("delete from fk_fulfillments_seen")
+    with pytest.raises(fk.StoreError, match="read-only"):
+        store.sql("select 1; drop table fk_meta")
+    assert store.sql("select count(*) as n from tracking")["n"][0] == len(store.to_frame())
