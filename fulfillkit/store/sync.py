@@ -315,6 +315,7 @@ async def _list(run: _Run, resource: Resource[Any, Any], starts: list[str | None
     reached its end (False: capped or failed)."""
     for position, start in enumerate(starts):
         if run.budget.exhausted:
+            run.report.left_for_next += 1  # this listing waits for the next sync
             return False
         pages = run.core.listing(
             resource,
