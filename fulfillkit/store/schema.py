@@ -126,8 +126,8 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
         )
         con.execute(
             f"""CREATE TABLE fk_{resource}_seen (
-    connection VARCHAR, id VARCHAR, version INTEGER, first_seen_at TIMESTAMPTZ,
-    last_seen_at TIMESTAMPTZ, last_sync_id BIGINT)"""
+    connection VARCHAR, id VARCHAR, version INTEGER, content_hash VARCHAR,
+    first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, last_sync_id BIGINT)"""
         )
     con.execute(
         """CREATE TABLE fk_syncs (

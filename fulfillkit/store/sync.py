@@ -35,7 +35,7 @@ import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeVar
 
 import duckdb
@@ -55,7 +55,7 @@ from fulfillkit.store.database import Database
 from fulfillkit.store.identity import Connection, resolve
 from fulfillkit.store.report import SyncReport
 from fulfillkit.store.schema import ensure
-from fulfillkit.store.writer import Counts, commit
+from fulfillkit.store.writer import Counts, Ledger, commit
 
 __all__ = [
     "FINAL_FULFILLMENT_STATUSES",
@@ -75,6 +75,8 @@ FINAL_FULFILLMENT_STATUSES: Final = ("cancelled", "error", "failure")
 """Shopify fulfillment ``status`` values after which nothing will ship."""
 REFRESH_BATCH: Final = 100
 """Records re-read by id per committed batch."""
+TOUCH_EVERY: Final = 20
+"""Pages between two bulk writes of unchanged records' ``last_seen_at``."""
 
 
 def cursor_for(record_id: str) -> str:
@@ -160,6 +162,21 @@ class _Run:
     budget: _Budget
     report: SyncReport
     counts: Counts = field(default_factory=Counts)
+    ledgers: dict[str, Ledger] = field(default_factory=dict)
+    commits: int = 0
+
+    def ledger(self, resource: Resource[Any, Any]) -> Ledger:
+        """What the store holds of ``resource`` (read once per sync)."""
+        ledger = self.ledgers.get(resource.name)
+        if ledger is None:
+            ledger = Ledger.load(self.con, resource.name, self.connection.label)
+            self.ledgers[resource.name] = ledger
+        return ledger
+
+    def touch(self) -> None:
+        """Write the pending ``last_seen_at`` of unchanged records."""
+        for ledger in self.ledgers.values():
+            ledger.touch(self.con, at=datetime.now(UTC), sync_id=self.sync_id)
 
     async def db(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking database call off the event loop (bars keep moving)."""
@@ -181,14 +198,16 @@ class _Run:
             )
         counts = commit(
             self.con,
-            resource.name,
+            self.ledger(resource),
             keyed,
-            connection=self.connection.label,
             sync_id=self.sync_id,
             observed_at=datetime.now(UTC),
             remote_data=self.connection.remote_data,
         )
         self.counts.add(counts)
+        self.commits += 1
+        if self.commits % TOUCH_EVERY == 0:
+            self.touch()
 
     async def store(self, resource: Resource[Any, Any], records: list[Any]) -> None:
         """Commit one page off the event loop (progress bars keep moving meanwhile)."""
@@ -231,15 +250,25 @@ def _open_filter(resource: str, remote_data: bool) -> str:
 
 
 def _open_ids(run: _Run, resource: str) -> list[str]:
-    since = datetime.now(UTC) - timedelta(days=run.options.refresh_days)
+    """The open records not seen by this sync yet, least recently seen first. "Recent" is
+    measured from the newest stored ``created_at`` of the connection (the shop's own clock:
+    immune to a skewed local clock, and a quiet shop's last weeks still count)."""
     rows = run.con.sql(
-        f"""SELECT s.id FROM fk_{resource}_seen s
-JOIN fk_{resource}_versions v
-  ON v.connection = s.connection AND v.id = s.id AND v.version = s.version
-WHERE s.connection = $connection AND v.created_at >= $since
-  AND s.last_sync_id <> $sync AND {_open_filter(resource, run.connection.remote_data)}
-ORDER BY s.last_seen_at, s.id""",
-        params={"connection": run.connection.label, "since": since, "sync": run.sync_id},
+        f"""WITH cur AS (
+  SELECT s.id, s.last_seen_at, s.last_sync_id, v.* EXCLUDE (id)
+  FROM fk_{resource}_seen s
+  JOIN fk_{resource}_versions v
+    ON v.connection = s.connection AND v.id = s.id AND v.version = s.version
+  WHERE s.connection = $connection)
+SELECT v.id FROM cur v
+WHERE v.created_at >= (SELECT max(created_at) FROM cur) - to_seconds(CAST($seconds AS DOUBLE))
+  AND v.last_sync_id <> $sync AND {_open_filter(resource, run.connection.remote_data)}
+ORDER BY v.last_seen_at, v.id""",
+        params={
+            "connection": run.connection.label,
+            "seconds": run.options.refresh_days * 86_400.0,
+            "sync": run.sync_id,
+        },
     ).fetchall()
     return [record_id for (record_id,) in rows]
 
@@ -386,6 +415,7 @@ async def _sync_resource(run: _Run, resource: Resource[Any, Any]) -> None:
         else:
             complete = await _list(run, resource, await run.db(_resume_cursors, run, resource.name))
             if plan == "open":  # the listing's overlap re-read some: not again
+                await run.db(run.touch)
                 await _reread(run, resource, await run.db(_open_ids, run, resource.name))
     except FetchFailed as exc:
         if exc.stops_batch:
@@ -498,6 +528,7 @@ async def sync_client(db: Database, core: Fetcher, options: SyncOptions) -> Sync
             report.requests = run.budget.spent
             report.ended_at = datetime.now(UTC)
             with contextlib.suppress(Exception):  # recording must not hide the real error
+                await asyncio.to_thread(run.touch)
                 await asyncio.to_thread(_finish, run, message)
         return report
     finally:

@@ -2,10 +2,17 @@
 
 :func:`commit` takes records fetched with their bytes kept (``raw_json``) and, in one
 transaction: adds a version for each record that is new or whose content (the SHA-256 of
-its bytes) differs from its current version, points the record's current state at it, and
-marks every record of the batch as seen now. An unchanged record adds no version. The
-sync's own row in ``fk_syncs`` is updated in the same transaction, so a store killed at any
-moment holds consistent counts for everything it committed.
+its bytes) differs from its current version, and points the record's current state at it.
+An unchanged record adds no version. The sync's own row in ``fk_syncs`` is updated in the
+same transaction, so a store killed at any moment holds consistent counts for everything
+it committed.
+
+What the store holds is looked up once per sync and resource (a :class:`Ledger`: id ->
+version and content hash, about 100 bytes a record), not once per page: the sync holds the
+only write lock, so the ledger stays true, and a page costs no scan of what is stored.
+That an unchanged record was seen again (``last_seen_at``) is recorded in bulk
+(:meth:`Ledger.touch`), every few pages and at the end: a kill loses at most those
+timestamps, never a record or a version.
 
 The typed columns are built once per batch, in Arrow (:func:`fulfillkit.frames.record_table`
 for fulfillments, :func:`fulfillkit.frames.orders_table` for orders), and handed to DuckDB
@@ -16,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +33,7 @@ import pyarrow as pa
 from fulfillkit.frames import orders_table, record_table
 from fulfillkit.store.schema import typed_schema
 
-__all__ = ["Counts", "commit", "content_hash", "typed_table"]
+__all__ = ["Counts", "Ledger", "commit", "content_hash", "typed_table"]
 
 
 @dataclass(slots=True)
@@ -68,12 +75,55 @@ def typed_table(resource: str, records: Sequence[Any], *, remote_data: bool) -> 
     return table.select(typed_schema(resource).names).cast(typed_schema(resource))
 
 
+@dataclass(slots=True)
+class Ledger:
+    """What the store holds of one resource of one connection, during one sync.
+
+    Attributes:
+        resource: ``"fulfillments"`` or ``"orders"``.
+        connection: the connection's label.
+        known: id -> (current version, content hash).
+        seen: ids found unchanged, whose ``last_seen_at`` is not written yet.
+    """
+
+    resource: str
+    connection: str
+    known: dict[str, tuple[int, str]] = field(default_factory=dict)
+    seen: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, resource: str, connection: str) -> Ledger:
+        """Read what the store holds (one query)."""
+        rows = con.sql(
+            f"SELECT id, version, content_hash FROM fk_{resource}_seen "
+            "WHERE connection = $connection",
+            params={"connection": connection},
+        ).fetchall()
+        return cls(resource, connection, {i: (int(v), str(h)) for i, v, h in rows})
+
+    def touch(self, con: duckdb.DuckDBPyConnection, *, at: datetime, sync_id: int) -> None:
+        """Record ``last_seen_at`` for the unchanged records found so far (one statement)."""
+        if not self.seen:
+            return
+        ids = pa.table({"id": pa.array(self.seen, pa.string())})
+        con.register("fk_touched", ids)
+        try:
+            con.execute(
+                f"""UPDATE fk_{self.resource}_seen AS s
+SET last_seen_at = $at, last_sync_id = $sync
+FROM fk_touched t WHERE s.connection = $connection AND s.id = t.id""",
+                {"at": at, "sync": sync_id, "connection": self.connection},
+            )
+        finally:
+            con.unregister("fk_touched")
+        self.seen.clear()
+
+
 def commit(
     con: duckdb.DuckDBPyConnection,
-    resource: str,
+    ledger: Ledger,
     records: Sequence[Any],
     *,
-    connection: str,
     sync_id: int,
     observed_at: datetime,
     remote_data: bool,
@@ -88,39 +138,28 @@ def commit(
         latest[str(record.id)] = position
     batch = [records[i] for i in sorted(latest.values())]
     counts = Counts()
-    if not batch:
-        return counts
-    raws = [record.raw_json for record in batch]
+    fresh: list[int] = []
+    versions: list[int] = []
+    hashes: list[str] = []
     ids = [str(record.id) for record in batch]
-    hashes = [content_hash(raw) for raw in raws]
+    for position, record in enumerate(batch):
+        digest = content_hash(record.raw_json or b"")
+        hashes.append(digest)
+        known = ledger.known.get(ids[position])
+        if known is None:
+            counts.new += 1
+            fresh.append(position)
+            versions.append(1)
+        elif known[1] == digest:
+            counts.unchanged += 1
+            ledger.seen.append(ids[position])
+        else:
+            counts.changed += 1
+            fresh.append(position)
+            versions.append(known[0] + 1)
+    resource, connection = ledger.resource, ledger.connection
     con.execute("BEGIN TRANSACTION")
     try:
-        current = dict(
-            con.sql(
-                f"""SELECT s.id, s.version || ':' || v.content_hash
-FROM fk_{resource}_seen s
-JOIN fk_{resource}_versions v
-  ON v.connection = s.connection AND v.id = s.id AND v.version = s.version
-WHERE s.connection = $connection AND s.id IN (SELECT unnest($ids))""",
-                params={"connection": connection, "ids": ids},
-            ).fetchall()
-        )
-        fresh: list[int] = []
-        versions: list[int] = []
-        for position, (record_id, digest) in enumerate(zip(ids, hashes, strict=True)):
-            known = current.get(record_id)
-            if known is None:
-                counts.new += 1
-                fresh.append(position)
-                versions.append(1)
-                continue
-            version, _, stored = known.partition(":")
-            if stored == digest:
-                counts.unchanged += 1
-            else:
-                counts.changed += 1
-                fresh.append(position)
-                versions.append(int(version) + 1)
         if fresh:
             typed = typed_table(resource, [batch[i] for i in fresh], remote_data=remote_data)
             n = len(fresh)
@@ -132,7 +171,8 @@ WHERE s.connection = $connection AND s.id IN (SELECT unnest($ids))""",
                     "observed_at": pa.array([observed_at] * n, pa.timestamp("us", tz="UTC")),
                     "sync_id": pa.array([sync_id] * n, pa.int64()),
                     "raw_json": pa.array(
-                        [bytes(raws[i] or b"").decode("utf-8") for i in fresh], pa.string()
+                        [bytes(batch[i].raw_json or b"").decode("utf-8") for i in fresh],
+                        pa.string(),
                     ),
                     **{name: typed.column(name) for name in typed.column_names},
                 }
@@ -140,27 +180,23 @@ WHERE s.connection = $connection AND s.id IN (SELECT unnest($ids))""",
             con.register("fk_page", page)
             try:
                 con.execute(f"INSERT INTO fk_{resource}_versions SELECT * FROM fk_page")
-                con.execute(
-                    f"""UPDATE fk_{resource}_seen AS s
-SET version = p.version, last_seen_at = $at, last_sync_id = $sync
+                if counts.changed:
+                    con.execute(
+                        f"""UPDATE fk_{resource}_seen AS s
+SET version = p.version, content_hash = p.content_hash, last_seen_at = $at,
+    last_sync_id = $sync
 FROM fk_page p WHERE s.connection = $connection AND s.id = p.id AND p.version > 1""",
-                    {"at": observed_at, "sync": sync_id, "connection": connection},
-                )
-                con.execute(
-                    f"""INSERT INTO fk_{resource}_seen
-SELECT $connection, id, version, $at, $at, $sync FROM fk_page WHERE version = 1""",
-                    {"at": observed_at, "sync": sync_id, "connection": connection},
-                )
+                        {"at": observed_at, "sync": sync_id, "connection": connection},
+                    )
+                if counts.new:
+                    con.execute(
+                        f"""INSERT INTO fk_{resource}_seen
+SELECT $connection, id, version, content_hash, $at, $at, $sync FROM fk_page
+WHERE version = 1""",
+                        {"at": observed_at, "sync": sync_id, "connection": connection},
+                    )
             finally:
                 con.unregister("fk_page")
-        renewed = set(fresh)
-        unchanged = [record_id for i, record_id in enumerate(ids) if i not in renewed]
-        if unchanged:
-            con.execute(
-                f"""UPDATE fk_{resource}_seen SET last_seen_at = $at, last_sync_id = $sync
-WHERE connection = $connection AND id IN (SELECT unnest($ids))""",
-                {"at": observed_at, "sync": sync_id, "connection": connection, "ids": unchanged},
-            )
         con.execute(
             """UPDATE fk_syncs SET new = new + $new, changed = changed + $changed,
 unchanged = unchanged + $unchanged, ended_at = $at WHERE sync_id = $sync""",
@@ -175,5 +211,8 @@ unchanged = unchanged + $unchanged, ended_at = $at WHERE sync_id = $sync""",
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        del ledger.seen[len(ledger.seen) - counts.unchanged :]
         raise
+    for position, version in zip(fresh, versions, strict=True):
+        ledger.known[ids[position]] = (version, hashes[position])
     return counts
