@@ -40,7 +40,10 @@ def sync(url: str, store_path: Path, refresh: str, orders: bool) -> dict[str, ob
     with _client(url) as client:  # type: ignore[attr-defined]
         started = time.perf_counter()
         report = fk.Store(store_path).sync(
-            client, refresh=refresh, orders=orders, progress=False  # type: ignore[arg-type]
+            client,
+            refresh=refresh,
+            orders=orders,
+            progress=False,  # type: ignore[arg-type]
         )
         seconds = time.perf_counter() - started
     return {
