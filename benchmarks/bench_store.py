@@ -41,9 +41,9 @@ def sync(url: str, store_path: Path, refresh: str, orders: bool) -> dict[str, ob
         started = time.perf_counter()
         report = fk.Store(store_path).sync(
             client,
-            refresh=refresh,
+            refresh=refresh,  # type: ignore[arg-type]
             orders=orders,
-            progress=False,  # type: ignore[arg-type]
+            progress=False,
         )
         seconds = time.perf_counter() - started
     return {
