@@ -11,6 +11,8 @@ Dask, only importing this module does.
   one JSON text column instead of a column per key.
 * :func:`read_connections` lists whole connections (the list endpoint), one partition per
   connection, adding a ``connection`` column.
+* :func:`read_lake` reads a store's Parquet lake (``fk.Store(...).export("lake/")``) with no
+  request at all: the store scales out this way (one file per connection and month).
 * Errors are never dropped: every partition also yields its
   :meth:`~fulfillkit.BatchResult.errors_frame`, and :func:`errors_of` returns them as a
   second Dask DataFrame built from the *same* tasks (compute both together with
@@ -36,10 +38,12 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -61,7 +65,7 @@ else:
     dd = require("dask.dataframe", "dask", "fulfillkit.dask")
     delayed = require("dask.delayed", "dask", "fulfillkit.dask").delayed
 
-__all__ = ["Credentials", "errors_of", "read_connections", "read_fulfillments"]
+__all__ = ["Credentials", "errors_of", "read_connections", "read_fulfillments", "read_lake"]
 
 _SECRET_OPTIONS = ("api_key", "connection_token")
 _errors_by_name: dict[str, dd.DataFrame] = {}
@@ -250,6 +254,26 @@ def read_connections(
         for name, token in connections.items()
     ]
     return _collections(parts, _meta(remote_data, connection=True))[0]
+
+
+def read_lake(path: str | os.PathLike[str], *, columns: list[str] | None = None) -> dd.DataFrame:
+    """A store's Parquet lake (written by :meth:`fulfillkit.Store.export`) as a Dask
+    DataFrame: the columns of ``store.to_frame(field_mappings="json")`` plus the partition
+    columns ``connection`` and ``month`` (read from the folder names), one partition per
+    file. No request is sent.
+
+    Example:
+        >>> df = read_lake("lake/")                                      # doctest: +SKIP
+        >>> june = df[df.month == "2025-06"]                             # doctest: +SKIP
+        >>> june.groupby("carrier_canonical").size().compute()           # doctest: +SKIP
+    """
+    dd = require("dask.dataframe", "dask", "fulfillkit.dask.read_lake")
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"no lake at {folder}: write one with store.export({str(folder)!r})"
+        )
+    return dd.read_parquet(str(folder), columns=columns, dataset={"partitioning": "hive"})
 
 
 def errors_of(frame: dd.DataFrame) -> dd.DataFrame:

@@ -40,6 +40,8 @@ class SyncReport:
             and one per listing that failed (its id names the resource).
         plans: per resource, the refresh chosen and why (``refresh="auto"`` compares what
             each choice costs).
+        by_resource: per resource (``fulfillments``, ``orders``), its ``new``, ``changed``
+            and ``unchanged`` (the attributes above are their sums).
         left_for_next: open records not re-read (and listings not finished) because of
             ``max_requests``.
         started_at, ended_at: when it ran (UTC); ``duration`` in seconds.
@@ -55,6 +57,7 @@ class SyncReport:
     requests: int = 0
     errors: list[FailedId] = field(default_factory=list)
     plans: dict[str, str] = field(default_factory=dict)
+    by_resource: dict[str, dict[str, int]] = field(default_factory=dict)
     left_for_next: int = 0
     started_at: datetime | None = None
     ended_at: datetime | None = None
@@ -90,7 +93,7 @@ class SyncReport:
     @classmethod
     def combine(cls, parts: Sequence[SyncReport]) -> SyncReport:
         """One report for several connections' syncs (sums; the worst outcome)."""
-        order = ("complete", "capped", "failed")
+        order = ("complete", "capped", "failed", "interrupted")
         return cls(
             connection=", ".join(p.connection for p in parts),
             outcome=max((p.outcome for p in parts), key=order.index, default="complete"),
@@ -155,7 +158,14 @@ class SyncReport:
             f"errors {len(self.errors)}",
         ]
         for resource, plan in self.plans.items():
-            lines.append(f"  {resource}: {plan}")
+            counts = self.by_resource.get(resource)
+            tally = (
+                f" (new {counts['new']}, changed {counts['changed']}, unchanged "
+                f"{counts['unchanged']})"
+                if counts
+                else ""
+            )
+            lines.append(f"  {resource}: {plan}{tally}")
         if self.deleted_cursor_fallbacks:
             lines.append(
                 f"  resumed from an earlier cursor {self.deleted_cursor_fallbacks} time(s)"

@@ -512,7 +512,18 @@ async def sync_client(db: Database, core: Fetcher, options: SyncOptions) -> Sync
         message: str | None = None
         try:
             for resource in resources:
-                await _sync_resource(run, resource)
+                before = (run.counts.new, run.counts.changed, run.counts.unchanged)
+                try:
+                    await _sync_resource(run, resource)
+                finally:
+                    report.by_resource[resource.name] = {
+                        "new": run.counts.new - before[0],
+                        "changed": run.counts.changed - before[1],
+                        "unchanged": run.counts.unchanged - before[2],
+                    }
+        except asyncio.CancelledError:  # Ctrl-C in the caller, or the client closed
+            report.outcome, message = "interrupted", "interrupted"
+            raise
         except FulfillkitError as exc:
             report.outcome = "failed"
             message = str(exc)[:500]
