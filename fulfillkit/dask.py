@@ -273,7 +273,10 @@ def read_lake(path: str | os.PathLike[str], *, columns: list[str] | None = None)
         raise FileNotFoundError(
             f"no lake at {folder}: write one with store.export({str(folder)!r})"
         )
-    return dd.read_parquet(str(folder), columns=columns, dataset={"partitioning": "hive"})
+    frame: dd.DataFrame = dd.read_parquet(
+        str(folder), columns=columns, dataset={"partitioning": "hive"}
+    )
+    return frame
 
 
 def errors_of(frame: dd.DataFrame) -> dd.DataFrame:

@@ -54,7 +54,7 @@ def test_the_lake_reads_back_in_dask_duckdb_and_polars(store: fk.Store, tmp_path
     pytest.importorskip("dask.dataframe")
     from fulfillkit.dask import read_lake
 
-    frame = read_lake(lake).compute()
+    frame = read_lake(lake).compute()  # type: ignore[no-untyped-call]
     assert len(frame) == len(expected)
     assert sorted(frame["id"].unique()) == sorted(expected["id"].unique())
     counts = frame.groupby("connection", observed=True)["id"].nunique().to_dict()
