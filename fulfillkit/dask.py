@@ -44,7 +44,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from pydantic import SecretStr
@@ -267,16 +267,16 @@ def read_lake(path: str | os.PathLike[str], *, columns: list[str] | None = None)
         >>> june = df[df.month == "2025-06"]                             # doctest: +SKIP
         >>> june.groupby("carrier_canonical").size().compute()           # doctest: +SKIP
     """
-    dd = require("dask.dataframe", "dask", "fulfillkit.dask.read_lake")
+    reader = require("dask.dataframe", "dask", "fulfillkit.dask.read_lake")
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(
             f"no lake at {folder}: write one with store.export({str(folder)!r})"
         )
-    frame: dd.DataFrame = dd.read_parquet(
-        str(folder), columns=columns, dataset={"partitioning": "hive"}
+    return cast(
+        "dd.DataFrame",
+        reader.read_parquet(str(folder), columns=columns, dataset={"partitioning": "hive"}),
     )
-    return frame
 
 
 def errors_of(frame: dd.DataFrame) -> dd.DataFrame:
