@@ -527,6 +527,8 @@ async def sync_client(db: Database, core: Fetcher, options: SyncOptions) -> Sync
         except FulfillkitError as exc:
             report.outcome = "failed"
             message = str(exc)[:500]
+            exc.partial = report  # what the sync did before it stopped (its own batch's
+            # partial, if any, is inside: the records it committed are in the store)
             if isinstance(exc, FetchFailed):
                 run.error(error_row(f"sync {connection.label}", exc), FULFILLMENTS)
             raise

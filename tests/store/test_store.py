@@ -191,3 +191,88 @@ def test_sql_is_read_only(make_client: ClientFactory, app: SandboxApp, store_pat
     with pytest.raises(fk.StoreError, match="read-only"):
         store.sql("select 1; drop table fk_meta")
     assert store.sql("select count(*) as n from tracking")["n"][0] == len(store.to_frame())
+
+
+def test_max_requests_caps_a_sync_and_the_next_continues(
+    make_client: ClientFactory, app: SandboxApp, dataset: Dataset, store_path: Path
+) -> None:
+    client = make_client(app)
+    store = fk.Store(store_path)
+    capped = store.sync(client, max_requests=3, page_size=10, orders=False, progress=False)
+    assert capped.outcome == "capped" and capped.requests == 3 and capped.left_for_next == 1
+    assert capped.new == 30 and not capped.ok
+    rest = store.sync(client, refresh="none", page_size=10, orders=False, progress=False)
+    assert rest.ok and rest.new == len(dataset.fulfillment_ids) - 30
+    # Resumed from the stored rows (an overlap of a page at most), not from the start.
+    assert rest.unchanged <= 10
+    assert rest.requests <= -(-(len(dataset.fulfillment_ids) - 30) // 10) + 2
+    assert store.syncs()["outcome"].tolist() == ["capped", "complete"]
+
+
+def test_a_listing_that_fails_is_reported_not_skipped(dataset: Dataset, store_path: Path) -> None:
+    import httpx
+
+    from fulfillkit.sandbox import Faults
+
+    app = SandboxApp(dataset, faults=Faults(script={"list:": ["invalid_json"]}))
+    with fk.Client(
+        SANDBOX_API_KEY,
+        connection_token=SANDBOX_CONNECTION_TOKEN,
+        base_url="http://sandbox.localhost",
+        transport=httpx.ASGITransport(app=app),
+    ) as client:
+        report = fk.Store(store_path).sync(client, orders=False, progress=False)
+        assert report.outcome == "failed" and not report.ok
+        assert [e.id for e in report.errors] == ["listing fulfillments"]
+        assert report.errors[0].kind == "invalid_response"
+        assert report.errors_frame()["kind"].tolist() == ["invalid_response"]
+        store = fk.Store(store_path)
+        assert store.sql("select id, kind from sync_errors")["id"].tolist() == [
+            "listing fulfillments"
+        ]
+        again = store.sync(client, orders=False, progress=False)  # the script is spent
+        assert again.ok and again.new == len(dataset.fulfillment_ids)
+
+
+def test_refused_credentials_stop_the_sync_and_are_recorded(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    store = fk.Store(store_path)
+    client = make_client(app, api_key="wrong-key-123456")
+    with pytest.raises(fk.AuthenticationError) as info:
+        store.sync(client, progress=False)
+    assert store.syncs()["outcome"].tolist() == ["failed"]
+    assert info.value.partial is not None
+
+
+def test_async_clients_sync_on_the_callers_loop(dataset: Dataset, store_path: Path) -> None:
+    import asyncio
+
+    store = fk.Store(store_path)
+
+    async def main() -> fk.SyncReport:
+        async with fk.AsyncClient.sandbox(n=len(dataset.fulfillment_ids), seed=7) as client:
+            return await store.async_sync(client, progress=False)
+
+    report = asyncio.run(main())
+    assert report.ok and report.by_resource["fulfillments"]["new"] == len(dataset.fulfillment_ids)
+
+    async def wrong_face() -> None:
+        async with fk.AsyncClient.sandbox(n=3) as client:
+            with pytest.raises(fk.ConfigurationError, match="async_sync"):
+                store.sync(client)  # type: ignore[arg-type]
+
+    asyncio.run(wrong_face())
+
+
+def test_a_connection_keeps_its_remote_data_setting(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    store = fk.Store(store_path)
+    client = make_client(app)
+    store.sync(client, remote_data=False, orders=False, progress=False)
+    with pytest.raises(fk.ConfigurationError, match="remote_data=False"):
+        store.sync(client, remote_data=True, progress=False)
+    assert "shipment_status" not in store.to_frame().columns
+    with pytest.raises(fk.ConfigurationError, match="stored as"):
+        store.sync(client, label="another name", progress=False)
