@@ -129,8 +129,12 @@ def loop_audit(df: Any, now: Any) -> Counter[str]:
         if status in ("failure", "attempted_delivery"):
             found["shipment_failed"] += 1
         old = created is not pd.NaT and now - created > pd.Timedelta(days=7)
-        if old and not has_number[row.id] and status != "delivered":
-            found["untracked_too_long"] += 1
+        closed = status in ("delivered", "cancelled", "error")
+        if old and not has_number[row.id] and not closed:
+            raw = json.loads(row.remote_data) if isinstance(row.remote_data, str) else None
+            own = raw.get("status") if isinstance(raw, dict) else None
+            if not (isinstance(own, str) and own.lower() in ("cancelled", "error", "failure")):
+                found["untracked_too_long"] += 1
     return found
 
 

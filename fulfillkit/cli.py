@@ -7,9 +7,10 @@ the environment's credentials (or, with ``--sandbox``, against the embedded sand
 version; every ``--help`` names the environment variables its command reads and the exit
 codes (:data:`EXIT_CODES`).
 
-Every output path (``fetch -o`` / ``--errors``, ``report -o`` / ``--html``, ``demo --out``)
-is checked by the one output-path rule (:func:`fulfillkit.paths.output_path`: missing
-folders created) before the first request or any work, so a bad path never costs a fetch.
+Every output path (``fetch -o`` / ``--errors``, ``report -o`` / ``--html``, ``demo --out``,
+``audit -o``) is checked by the one output-path rule (:func:`fulfillkit.paths.output_path`:
+missing folders created) before the first request or any work, so a bad path never costs a
+fetch.
 
 Example:
     $ fulfillkit demo --out build/demo
@@ -17,6 +18,7 @@ Example:
     $ fulfillkit fetch --sandbox --all -o build/sandbox.parquet
     $ fulfillkit fetch --all -o all.parquet --rate-limit 100/60
     $ fulfillkit audit all.parquet -o findings.csv
+    $ fulfillkit audit all.parquet --orders orders.parquet --max-lag 3D
     $ fulfillkit report all.parquet --html carriers.html
 """
 
@@ -26,7 +28,7 @@ import argparse
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
@@ -53,6 +55,8 @@ exit codes:
   2    bad usage, bad input, a bad output path or configuration: one line on stderr
        ("fulfillkit: error: ..."), never a traceback; nothing was fetched when it is
        found before the first request
+  3    audit: a rule named with --rules could not run on this data (the output says what
+       it needs; the other rules' findings are still printed and written)
   130  interrupted (Ctrl-C)"""
 """The exit codes, as every ``--help`` ends with them."""
 
@@ -86,7 +90,11 @@ class _Formatter(argparse.HelpFormatter):
 
 class _Parser(argparse.ArgumentParser):
     """Bad usage is one line on stderr and exit status 2, like every other error; help
-    texts are laid out by :class:`_Formatter` (sub-commands' parsers are of this class)."""
+    texts are laid out by :class:`_Formatter` (sub-commands' parsers are of this class).
+    ``epilog_of``, when set, writes the epilog only when help is shown (the audit's lists
+    its rules, which would import pandas for every command)."""
+
+    epilog_of: Callable[[], str] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
@@ -94,6 +102,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def format_help(self) -> str:
+        if self.epilog_of is not None:
+            self.epilog = self.epilog_of()
+        return super().format_help()
 
 
 def _positive_int(text: str) -> int:
@@ -150,6 +163,18 @@ def _load_export(source: str) -> pd.DataFrame:
     """A file of fulfillments (written by ``fulfillkit fetch`` / :func:`~fulfillkit.export`,
     or any CSV / Parquet with their columns), read by :func:`~fulfillkit.read_frame` exactly
     as Python reads it; or a one-line error that says what is wrong with it."""
+    df = _read_file(source)
+    if "id" not in df or not ({"tracking_number", "tracking_numbers"} & set(df.columns)):
+        raise FulfillkitError(
+            f"{source} is not a fulfillkit export of fulfillments: it lacks the id and "
+            "tracking columns (write one with fulfillkit fetch -o or fk.export(df, ...))"
+        )
+    return df
+
+
+def _read_file(source: str) -> pd.DataFrame:
+    """A CSV or Parquet file (or a Parquet dataset folder) read with
+    :func:`~fulfillkit.read_frame`, or a one-line error that says why it cannot be."""
     from fulfillkit.frames import read_frame
 
     path = Path(source)
@@ -161,11 +186,6 @@ def _load_export(source: str) -> pd.DataFrame:
         df = read_frame(path)
     except PermissionError:
         raise FulfillkitError(f"cannot read {source}: permission denied") from None
-    if "id" not in df or not ({"tracking_number", "tracking_numbers"} & set(df.columns)):
-        raise FulfillkitError(
-            f"{source} is not a fulfillkit export of fulfillments: it lacks the id and "
-            "tracking columns (write one with fulfillkit fetch -o or fk.export(df, ...))"
-        )
     return df
 
 
@@ -382,28 +402,116 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_audit(args: argparse.Namespace) -> int:
-    from fulfillkit.frames import export
-    from fulfillkit.reports import audit, audit_summary
+AUDIT_NOT_RUN = 3
+"""``fulfillkit audit``'s exit status when a rule named with ``--rules`` could not run."""
 
-    df = _load_export(args.file)
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    import warnings
+
+    from fulfillkit.paths import output_path
+    from fulfillkit.reports.auditing import RuleNotRunWarning, audit, audit_summary
+    from fulfillkit.reports.auditing.rules import select_rules
+
+    # Everything that can be refused is refused before the file is read.
+    output = output_path(args.output, what="findings") if args.output else None
+    rules = _names(args.rules)
+    exclude = _names(args.exclude) or []
     try:
+        select_rules(rules, exclude)
+    except ValueError as exc:
+        raise FulfillkitError(str(exc)) from None
+    df = _load_export(args.file)
+    if args.orders:
+        df = _join_orders(df, args.orders)
+    elif args.max_lag and "order_created_at" not in df:
+        raise FulfillkitError(
+            "--max-lag needs the orders: add --orders FILE (an export of "
+            f"fk.orders_frame(...)); {args.file} has no order columns"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuleNotRunWarning)  # printed below, with the rest
         findings = audit(
             df,
-            rules=args.rules.split(",") if args.rules else None,
-            exclude=args.exclude.split(",") if args.exclude else (),
+            rules=rules,
+            exclude=exclude,
             max_lag=args.max_lag,
             untracked_days=args.untracked_days,
         )
-    except ValueError as exc:
-        raise FulfillkitError(str(exc)) from None
     summary = audit_summary(findings)
-    shown = summary[["findings", "fulfillments"]].reset_index()
-    print(shown.to_string(index=False))
+    shown = summary[["status", "findings", "fulfillments"]].astype(object)
+    print(shown.where(shown.notna(), "-").reset_index().to_string(index=False))
+    not_run: dict[str, str] = findings.attrs["not_run"]
+    if not_run:
+        print()
+    for rule, reason in not_run.items():
+        print(f"not run: {rule}: {reason}")
     print(f"\n{_severity_counts(findings)}")
-    if args.output:
-        print(f"wrote {export(findings, args.output)}", file=sys.stderr)
+    if output is not None:
+        _write_findings(findings, output)
+    asked = [rule for rule in rules or () if rule in not_run]
+    if asked:
+        print(
+            f"fulfillkit: audit: {', '.join(asked)} not run (see above); exit status "
+            f"{AUDIT_NOT_RUN}",
+            file=sys.stderr,
+        )
+        return AUDIT_NOT_RUN
     return 0
+
+
+def _names(text: str | None) -> list[str] | None:
+    """A comma-separated option as a list (blanks dropped); ``None`` when not given."""
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _join_orders(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``df`` with the orders of the file ``source`` joined (:func:`~fulfillkit.join_orders`)."""
+    from fulfillkit.frames import join_orders
+
+    orders = _read_file(source)
+    if {"tracking_number", "tracking_numbers"} & set(orders.columns):
+        raise FulfillkitError(f"{source} is a fulfillments export; --orders takes the orders")
+    lacking = [name for name in ("id", "created_at") if name not in orders]
+    if lacking:
+        raise FulfillkitError(
+            f"{source} is not an orders export (fk.export(fk.orders_frame(...), ...)): "
+            f"it lacks {', '.join(lacking)}"
+        )
+    try:
+        return join_orders(df, orders)
+    except ValueError as exc:  # the export has order columns already
+        raise FulfillkitError(f"cannot join {source}: {exc}") from None
+
+
+def _write_findings(findings: pd.DataFrame, output: Path) -> None:
+    from fulfillkit.errors import OutputPathError
+    from fulfillkit.frames import export
+    from fulfillkit.paths import writer_error
+
+    try:
+        print(f"wrote {export(findings, output)}", file=sys.stderr)
+    except OutputPathError:
+        raise
+    except OSError as exc:
+        raise writer_error("findings", output, exc) from None
+
+
+def _audit_epilog() -> str:
+    """``audit --help``'s list of rules and exit statuses."""
+    import textwrap
+
+    from fulfillkit.reports.auditing import RULES
+
+    lines = ["rules (all run by default; a rule whose data is missing is reported as not run):"]
+    for rule in RULES:
+        head = f"  {rule.name:<24}{rule.severity:<8} "
+        text = textwrap.wrap(rule.describe(), width=96 - len(head))
+        lines.append(head + text[0])
+        lines.extend(" " * len(head) + more for more in text[1:])
+    return "\n".join(lines) + "\n\n" + _epilog()
 
 
 def _lag(text: str) -> str:
@@ -559,13 +667,27 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser(
         "audit",
         help="data-quality findings of an export",
-        epilog=_epilog(),
+        description="Data-quality findings of an export, by rule; rules that cannot run on "
+        "the data are listed as not run, with what they need.",
     )
+    if isinstance(audit, _Parser):
+        audit.epilog_of = _audit_epilog
     audit.add_argument("file", help="a .parquet or .csv written by fulfillkit")
-    audit.add_argument("-o", "--output", type=_export_path, help="write the findings here")
+    audit.add_argument(
+        "-o", "--output", type=_export_path, help="write the findings here (.parquet, .csv)"
+    )
     audit.add_argument("--rules", help="comma-separated rules to run (default: all)")
     audit.add_argument("--exclude", help="comma-separated rules not to run")
-    audit.add_argument("--max-lag", type=_lag, help="flag fulfillments this long after the order")
+    audit.add_argument(
+        "--orders",
+        metavar="FILE",
+        help="orders to join first (an export of fk.orders_frame(...)): runs the order rules",
+    )
+    audit.add_argument(
+        "--max-lag",
+        type=_lag,
+        help="flag fulfillments created this long after their order (e.g. 3D; needs --orders)",
+    )
     audit.add_argument(
         "--untracked-days", type=_non_negative, default=7, help="days without tracking to flag"
     )

@@ -4,7 +4,9 @@ self-contained HTML report.
 * :mod:`.carriers`: :func:`carrier_report` and its plain-text form;
 * :mod:`.charts`: matplotlib figures (:func:`plot_carriers`, :func:`plot_timeline`);
 * :mod:`.auditing`: :func:`audit` (one row per data-quality finding) and :func:`audit_summary`;
-* :mod:`.html`: :func:`report_html`, one offline HTML file with all of the above.
+* :mod:`.html`: :func:`report_html`, one offline HTML file with all of the above;
+* :mod:`.data`: the data argument they all take (a ``to_frame`` frame, a ``BatchResult``, a
+  store, a list of records) and the columns each needs; :mod:`.text`: shared column helpers.
 
 Every carrier-grouped view takes ``carrier="stated" | "detected" | "effective"``
 (:data:`CARRIER_CHOICES`) and says which it used.
@@ -12,7 +14,7 @@ Every carrier-grouped view takes ``carrier="stated" | "detected" | "effective"``
 
 from __future__ import annotations
 
-from fulfillkit.reports.auditing import RULES, AuditRule, audit, audit_summary
+from fulfillkit.reports.auditing import RULES, AuditRule, RuleNotRunWarning, audit, audit_summary
 from fulfillkit.reports.carriers import (
     CARRIER_CHOICES,
     REPORT_SCHEMA,
@@ -33,6 +35,7 @@ __all__ = [
     "STATUS_REPORT_SCHEMA",
     "AuditRule",
     "CarrierChoice",
+    "RuleNotRunWarning",
     "audit",
     "audit_summary",
     "carrier_labels",

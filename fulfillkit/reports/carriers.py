@@ -1,9 +1,10 @@
 """Summaries of fulfillment frames: the carrier report.
 
 :func:`carrier_report` works on what :func:`fulfillkit.frames.to_frame` returns, exploded (one
-row per tracking position) or not (``explode=False``), and on what
-:func:`fulfillkit.frames.read_frame` reads back. Each fulfillment counts once, however many
-rows it has.
+row per tracking position) or not (``explode=False``), on what
+:func:`fulfillkit.frames.read_frame` reads back, and on a ``BatchResult``, a store or a list
+of records (:mod:`fulfillkit.reports.data`). Each fulfillment counts once, however many rows
+it has.
 
 Example:
     >>> from fulfillkit.frames import to_frame
@@ -29,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fulfillkit.carriers import DEFAULT_CARRIERS, OTHER, CarrierTable, detect_carriers
+from fulfillkit.errors import InvalidDataError
 from fulfillkit.formatting import minute, percent
 from fulfillkit.frames import (
     INT,
@@ -38,6 +40,8 @@ from fulfillkit.frames import (
     first_positions,
     fulfillment_keys,
 )
+from fulfillkit.reports.data import Fulfillments, carrier_frame
+from fulfillkit.reports.text import text_chunks
 
 __all__ = [
     "CARRIER_CHOICES",
@@ -49,6 +53,8 @@ __all__ = [
     "check_carrier_choice",
     "format_carrier_report",
     "fulfillment_labels",
+    "fulfillment_rows",
+    "stated_labels",
 ]
 
 CarrierChoice = Literal["stated", "detected", "effective"]
@@ -95,13 +101,14 @@ def check_carrier_choice(carrier: str) -> CarrierChoice:
 
 
 def carrier_labels(
-    df: pd.DataFrame,
+    data: Fulfillments,
     carrier: CarrierChoice = "effective",
     *,
     table: CarrierTable | None = None,
 ) -> pd.Series[Any]:
-    """The carrier of every row of ``df`` as a report groups it (a ``string`` Series, never
-    ``NA``; same index as ``df``).
+    """The carrier of every row of ``data``'s frame as a report groups it (a ``string``
+    Series, never ``NA``; same index as the frame). ``data`` is what
+    :func:`carrier_report` takes.
 
     ``"stated"``: ``carrier_canonical`` (or ``carrier`` folded by ``table``);
     ``"detected"``: ``carrier_detected`` (detected again from ``tracking_number`` when the
@@ -117,8 +124,9 @@ def carrier_labels(
         ['Unknown', 'UPS', 'UPS']
     """
     choice = check_carrier_choice(carrier)
+    df = carrier_frame(data, what="carrier_labels", table=table)
     unknown = (table or DEFAULT_CARRIERS).unknown
-    stated = _stated(df, table)
+    stated = stated_labels(df, table)
     if choice == "stated":
         return stated
     detected = _detected(df)
@@ -129,7 +137,7 @@ def carrier_labels(
 
 
 def fulfillment_labels(
-    df: pd.DataFrame,
+    data: Fulfillments,
     carrier: CarrierChoice = "effective",
     *,
     table: CarrierTable | None = None,
@@ -145,6 +153,7 @@ def fulfillment_labels(
         (['UPS', 'UPS'], ['Unknown', 'UPS'])
     """
     choice = check_carrier_choice(carrier)
+    df = carrier_frame(data, what="fulfillment_labels", table=table)
     n = len(df)
     ids = df["id"] if "id" in df else pd.Series(pd.NA, index=df.index, dtype=STRING)
     first_row = first_positions(df)
@@ -158,19 +167,15 @@ def fulfillment_labels(
     per_key[keys] = labelled[first]
     picked = per_key[key] if n else np.array([], dtype=np.int64)
     chosen = np.where(picked >= 0, picked, n + np.arange(n, dtype=np.int64))
-    both = pa.chunked_array(_text_chunks(labels) + _text_chunks(fallback), type=pa.large_string())
+    both = pa.chunked_array(text_chunks(labels) + text_chunks(fallback), type=pa.large_string())
     array = pd.arrays.ArrowStringArray(both.take(pa.array(chosen)))
     return pd.Series(array, index=df.index, name="carrier", dtype=STRING)
 
 
-def _text_chunks(series: pd.Series[Any]) -> list[pa.Array]:
-    """The Arrow arrays behind a ``string[pyarrow]`` Series (``large_string``)."""
-    arrow = pa.array(series.astype(STRING).array)
-    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
-    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
-
-
-def _stated(df: pd.DataFrame, table: CarrierTable | None) -> pd.Series[Any]:
+def stated_labels(df: pd.DataFrame, table: CarrierTable | None = None) -> pd.Series[Any]:
+    """The stated carrier of every row of a frame, folded: ``carrier_canonical``, or
+    ``carrier`` folded by ``table`` (the default table when the frame has no
+    ``carrier_canonical``). Never ``NA``; same index as ``df``."""
     if table is None and "carrier_canonical" in df:
         labels = df["carrier_canonical"].astype(STRING).fillna(DEFAULT_CARRIERS.unknown)
     else:
@@ -188,13 +193,19 @@ def _detected(df: pd.DataFrame) -> pd.Series[Any]:
 
 
 def carrier_report(
-    df: pd.DataFrame,
+    data: Fulfillments,
     *,
     table: CarrierTable | None = None,
     carrier: CarrierChoice = "effective",
 ) -> pd.DataFrame:
     """One row per canonical carrier: volumes, tracking coverage, time span, and delivery
     outcomes when the frame has them.
+
+    ``data`` is a :func:`~fulfillkit.to_frame` frame (exploded or not, or read back with
+    :func:`~fulfillkit.read_frame`), a ``BatchResult``, a store or a list of records
+    (``Fulfillment`` objects or API dicts); anything else, or a frame without ``id``, the
+    tracking numbers and the carrier, raises :class:`~fulfillkit.errors.InvalidDataError` saying
+    what to pass.
 
     ``carrier=`` picks the carrier a fulfillment counts under (see :func:`carrier_labels`):
     ``"effective"`` (default) is the stated canonical carrier, else the one its tracking
@@ -236,7 +247,8 @@ def carrier_report(
         [{'share_delivered': 0.5, 'share_failure': 0.0}]
     """
     choice = check_carrier_choice(carrier)
-    per = _per_fulfillment(df, carrier=choice, table=table)
+    df = carrier_frame(data, what="carrier_report", table=table)
+    per = fulfillment_rows(df, carrier=choice, table=table)
     labels = per["label"]
     has_number = per["numbers"] > 0
     values = {
@@ -286,6 +298,15 @@ def format_carrier_report(report: pd.DataFrame) -> str:
         >>> format_carrier_report(report).splitlines()[1].split()
         ['UPS', '1', '0', '0.0%', '0.0%', '-', '-']
     """
+    if not isinstance(report, pd.DataFrame) or set(REPORT_SCHEMA) - set(report.columns):
+        raise InvalidDataError(
+            "format_carrier_report takes the frame carrier_report(...) returns; got "
+            + (
+                f"a frame with columns {list(report.columns)[:8]}"
+                if isinstance(report, pd.DataFrame)
+                else type(report).__name__
+            )
+        )
     shown = pd.DataFrame(
         {
             "fulfillments": report["fulfillments"],
@@ -303,14 +324,16 @@ def format_carrier_report(report: pd.DataFrame) -> str:
     return shown.reset_index().to_string(index=False)
 
 
-def _per_fulfillment(
+def fulfillment_rows(
     df: pd.DataFrame,
     *,
     carrier: CarrierChoice = "effective",
     table: CarrierTable | None = None,
 ) -> pd.DataFrame:
-    """One row per fulfillment: ``label`` (its carrier, as :func:`carrier_labels` with
-    ``carrier`` gives it: the first non-missing value of its rows), ``created_at``,
+    """One row per fulfillment of a frame that has
+    :data:`~fulfillkit.reports.data.CARRIER_COLUMNS`, as :func:`carrier_report` and the
+    plots count them: ``label`` (its carrier, as :func:`carrier_labels` with ``carrier``
+    gives it: the first non-missing value of its rows), ``created_at``,
     ``numbers`` (count of non-blank tracking numbers) and ``has_url`` (a URL the record
     gave), plus ``status`` when the frame has ``shipment_status``; from an exploded or a
     wide frame."""
@@ -322,7 +345,7 @@ def _per_fulfillment(
     )
     extra = {"label": _row_labels(df, carrier, table).to_numpy(dtype=object)}
     if carrier == "effective":  # no number names a carrier: the stated Unknown / Other
-        extra["fallback"] = _stated(df, table).to_numpy(dtype=object)
+        extra["fallback"] = stated_labels(df, table).to_numpy(dtype=object)
     if "shipment_status" in df:
         extra["status"] = df["shipment_status"].to_numpy(dtype=object)
     rows = _RowColumns(ids, created, extra)
@@ -336,7 +359,7 @@ def _per_fulfillment(
 
 
 class _RowColumns(NamedTuple):
-    """What :func:`_per_fulfillment` takes from every row, whatever the frame's shape:
+    """What :func:`fulfillment_rows` takes from every row, whatever the frame's shape:
     the id, ``created_at``, and further columns (``label``, ...) to keep per fulfillment."""
 
     ids: pd.Series[Any]
@@ -346,11 +369,6 @@ class _RowColumns(NamedTuple):
 
 def _per_fulfillment_wide(df: pd.DataFrame, rows: _RowColumns) -> pd.DataFrame:
     ids, created, extra = rows
-    if "tracking_numbers" not in df:
-        raise ValueError(
-            "carrier_report needs a frame from to_frame(): it has neither a tracking_number "
-            "nor a tracking_numbers column"
-        )
     numbers = np.array([_count_json(v) for v in df["tracking_numbers"]], dtype=np.int64)
     urls = df["tracking_urls"] if "tracking_urls" in df else pd.Series(pd.NA, index=df.index)
     has_url = np.array([_count_json(v) > 0 for v in urls], dtype=bool)
@@ -381,7 +399,7 @@ def _labels_and_fallback(
     (its stated carrier for ``"effective"``, ``Unknown`` for ``"detected"``); the stated
     and detected carriers are worked out once."""
     unknown = (table or DEFAULT_CARRIERS).unknown
-    stated = _stated(df, table)
+    stated = stated_labels(df, table)
     if carrier == "stated":
         return stated, stated
     detected = _detected(df)

@@ -1,8 +1,9 @@
 """Matplotlib figures of a fulfillment frame: per carrier, and over time.
 
-Both functions take what :func:`fulfillkit.to_frame` (or :func:`fulfillkit.read_frame`)
-returns, count each fulfillment once (by ``id``, however many tracking rows it has), fold
-carrier names with :mod:`fulfillkit.carriers`, and return a
+Both functions take what :func:`~fulfillkit.carrier_report` takes (a
+:func:`fulfillkit.to_frame` frame or one read back with :func:`fulfillkit.read_frame`, a
+``BatchResult``, a store, a list of records), count each fulfillment once (by ``id``,
+however many tracking rows it has), fold carrier names with :mod:`fulfillkit.carriers`, and return a
 :class:`matplotlib.figure.Figure` with a title, labelled axes and a legend.
 
 The figures are built with :class:`~matplotlib.figure.Figure` directly, not through
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
     from fulfillkit.carriers import CarrierTable
     from fulfillkit.reports.carriers import CarrierChoice
+    from fulfillkit.reports.data import Fulfillments
 
 __all__ = ["figure_png", "plot_carriers", "plot_timeline"]
 
@@ -65,7 +67,7 @@ _FREQ_WORDS: Final = {
 
 
 def plot_carriers(
-    df: pd.DataFrame,
+    data: Fulfillments,
     *,
     table: CarrierTable | None = None,
     top: int = 12,
@@ -93,7 +95,10 @@ def plot_carriers(
     from matplotlib.ticker import PercentFormatter
 
     from fulfillkit.reports.carriers import carrier_report
+    from fulfillkit.reports.data import carrier_frame
 
+    df = carrier_frame(data, what="plot_carriers", table=table)
+    _check_top(top, "plot_carriers")
     _register_ipython_png()
     report = carrier_report(df, table=table, carrier=carrier)
     names, counts, with_number, with_url = _carrier_rows(report, top)
@@ -140,7 +145,7 @@ def plot_carriers(
 
 
 def plot_timeline(
-    df: pd.DataFrame,
+    data: Fulfillments,
     freq: str = "D",
     *,
     table: CarrierTable | None = None,
@@ -169,6 +174,11 @@ def plot_timeline(
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
+    from fulfillkit.reports.data import carrier_frame
+
+    df = carrier_frame(data, what="plot_timeline", table=table, also=("created_at",))
+    _check_top(top, "plot_timeline")
+    _check_freq(freq)
     _register_ipython_png()
     events, unplaced = _timeline_events(df, carrier, table)
     word = _FREQ_WORDS.get(freq.lstrip("0123456789"), freq)
@@ -223,6 +233,26 @@ def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
 # --- helpers -----------------------------------------------------------------------------
 
 
+def _check_top(top: object, what: str) -> None:
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(f"{what}: top must be a whole number, 1 or more, got {top!r}")
+
+
+def _check_freq(freq: object) -> None:
+    """``freq`` must be a pandas offset alias (``"D"``, ``"W"``, ``"MS"``, ``"h"``, ...)."""
+    from pandas.tseries.frequencies import to_offset
+
+    try:
+        if not isinstance(freq, str):
+            raise TypeError
+        to_offset(freq)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"plot_timeline: freq must be a pandas offset alias such as 'D', 'W', 'MS' or "
+            f"'h', got {freq!r}"
+        ) from None
+
+
 def _carrier_rows(report: pd.DataFrame, top: int) -> tuple[list[str], Any, Any, Any]:
     """Names, fulfillment counts, and counts with a number / a URL, ``top`` rows at most
     plus one for the rest."""
@@ -250,9 +280,9 @@ def _timeline_events(
     and how many had none."""
     import pandas as pd
 
-    from fulfillkit.reports.carriers import _per_fulfillment, check_carrier_choice
+    from fulfillkit.reports.carriers import check_carrier_choice, fulfillment_rows
 
-    per = _per_fulfillment(df, carrier=check_carrier_choice(carrier), table=table)
+    per = fulfillment_rows(df, carrier=check_carrier_choice(carrier), table=table)
     labels = per["label"].to_numpy(dtype=object)
     created = pd.to_datetime(per["created_at"], utc=True)
     placed = created.notna().to_numpy()

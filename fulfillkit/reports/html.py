@@ -8,7 +8,8 @@ came from the API (carrier names, ids, tracking numbers, the title) is HTML-esca
 It shows: the period covered, the source (base URL without credentials, query or
 fragment) and when it was fetched, fulfillkit's version, the carrier choice; headline
 figures; the carrier table (counts, tracking coverage, status shares); the carrier and
-timeline charts; the audit summary by rule and carrier; and the worst findings.
+timeline charts; the audit summary by rule and carrier, with the rules that could not run
+and what they need; and the worst findings.
 
 Needs matplotlib and jinja2 (``pip install 'fulfillkit[report]'``).
 
@@ -38,16 +39,29 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 
 from fulfillkit.carriers import CarrierTable
+from fulfillkit.errors import InvalidDataError
+from fulfillkit.frames import records_of
 from fulfillkit.frames.io import atomic_write
 from fulfillkit.optional import require
+from fulfillkit.paths import output_path, writer_error
 from fulfillkit.redaction import redact
-from fulfillkit.reports.auditing import RULES, SEVERITIES, audit, audit_summary
+from fulfillkit.reports.auditing import (
+    NOT_RUN,
+    RAN,
+    RULES_BY_NAME,
+    SEVERITIES,
+    SUMMARY_COLUMNS,
+    audit,
+    audit_summary,
+    is_findings,
+)
 from fulfillkit.reports.carriers import (
     CARRIER_CHOICES,
     CarrierChoice,
     carrier_report,
     check_carrier_choice,
 )
+from fulfillkit.reports.data import Fulfillments, carrier_frame
 from fulfillkit.version import __version__
 
 if TYPE_CHECKING:
@@ -58,7 +72,6 @@ __all__ = ["ReportOptions", "render_report", "report_html", "safe_source"]
 WORST: Final = 50
 """How many findings the page lists (the worst first); the summary counts them all."""
 
-_DESCRIPTIONS: Final = {rule.name: rule.description for rule in RULES}
 _SEVERITY_COLORS: Final = {"error": "#fde2e1", "warning": "#fff4d6", "info": "#e8f1fb"}
 _SVG_PROLOG: Final = re.compile(r"^.*?(?=<svg)", re.S)
 _SVG_COMMENT: Final = re.compile(r"<!--.*?-->", re.S)
@@ -100,6 +113,8 @@ tbody tr:hover td { box-shadow: inset 0 0 0 999px rgba(47, 93, 138, .06); }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 footer { color: var(--muted); font-size: 13px; margin-top: 36px; }
+ul.not-run { margin: 0; padding-left: 20px; } ul.not-run li { margin: 4px 0; }
+ul.not-run em { color: #a15c07; font-style: normal; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 """
 
@@ -135,14 +150,22 @@ class ReportOptions(TypedDict, total=False):
 
 
 def report_html(
-    df: pd.DataFrame, path: str | os.PathLike[str], **options: Unpack[ReportOptions]
+    data: Fulfillments, path: str | os.PathLike[str], **options: Unpack[ReportOptions]
 ) -> Path:
-    """Write the self-contained HTML report of ``df`` to ``path``; return the path.
+    """Write the self-contained HTML report of ``data`` to ``path``; return the path.
+
+    ``path`` is checked first, by the one output-path rule
+    (:func:`fulfillkit.paths.output_path`): missing folders are created, and a folder given
+    as the file, or a folder that cannot be written, raises
+    :class:`~fulfillkit.errors.OutputPathError` before any work. The file is written whole or not
+    at all (a hidden temporary file, then a rename); a write that fails (a full disk) raises
+    :class:`~fulfillkit.errors.OutputPathError` naming ``path``.
 
     Args:
-        df: a :func:`~fulfillkit.to_frame` frame (or one read back with
-            :func:`~fulfillkit.read_frame`).
-        path: the ``.html`` file to write (its folder is created).
+        data: what :func:`~fulfillkit.carrier_report` takes: a
+            :func:`~fulfillkit.to_frame` frame (or one read back with
+            :func:`~fulfillkit.read_frame`), a ``BatchResult``, a store or a list of records.
+        path: the ``.html`` file to write.
         options: :func:`render_report`'s keyword options (``title``, ``findings``,
             ``source``, ``fetched_at``, ``carrier``, ``table``, ``worst``).
 
@@ -150,15 +173,17 @@ def report_html(
         >>> report_html(fk.to_frame([]), "out/carriers.html")       # doctest: +SKIP
         PosixPath('out/carriers.html')
     """
-    text = render_report(df, **options)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Whole or not at all: a reader (or a browser refreshing) never sees half a report.
-    return atomic_write(target, lambda temp: temp.write_text(text, encoding="utf-8"))
+    target = output_path(path, what="HTML report")
+    text = render_report(data, **options)
+    try:
+        # Whole or not at all: a reader (or a browser refreshing) never sees half a report.
+        return atomic_write(target, lambda temp: temp.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise writer_error("HTML report", path, exc) from None
 
 
 def render_report(
-    df: pd.DataFrame,
+    data: Fulfillments,
     *,
     title: str = "Carrier report",
     findings: pd.DataFrame | None = None,
@@ -171,10 +196,10 @@ def render_report(
     """The HTML text :func:`report_html` writes.
 
     Args:
-        df: a :func:`~fulfillkit.to_frame` frame (or one read back with
-            :func:`~fulfillkit.read_frame`).
+        data: what :func:`report_html` takes.
         title: the page's heading.
-        findings: :func:`~fulfillkit.audit` findings; ``None`` audits ``df`` here.
+        findings: :func:`~fulfillkit.audit` findings; ``None`` audits ``data`` here (the
+            records themselves, when given records or a batch).
         source: where the data came from (a base URL: printed without credentials,
             query or fragment; or a file name).
         fetched_at: when it was fetched (shown in UTC).
@@ -192,9 +217,15 @@ def render_report(
     require("jinja2", "report", "fk.report_html")  # pandas' Styler renders with it
     require("matplotlib", "report", "fk.report_html")
     choice = check_carrier_choice(carrier)
-    report = carrier_report(df, table=table, carrier=choice)
+    _check_options(title=title, source=source, fetched_at=fetched_at, worst=worst)
+    records = records_of(data, what="report_html")  # a generator is read once, here
+    given = data if records is None else records
+    df = carrier_frame(given, what="report_html", table=table, also=("created_at",))
     if findings is None:
-        findings = audit(df, table=table)
+        findings = audit(given, table=table)
+    elif not is_findings(findings):
+        raise InvalidDataError("report_html: findings= takes the frame fk.audit(...) returns")
+    report = carrier_report(df, table=table, carrier=choice)
     created = pd.to_datetime(df["created_at"], utc=True) if "created_at" in df else None
     period = _period(created)
     fulfillments = int(report["fulfillments"].sum())
@@ -209,6 +240,26 @@ def render_report(
         "</main></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _check_options(*, title: object, source: object, fetched_at: object, worst: object) -> None:
+    """A ``ValueError`` naming the first option of :func:`render_report` that is not what it
+    takes, before any work."""
+    if not isinstance(title, str):
+        raise ValueError(f"report_html: title must be text, got {type(title).__name__}")
+    if source is not None and not isinstance(source, str):
+        raise ValueError(f"report_html: source must be text (a URL or a file name), got {source!r}")
+    if isinstance(worst, bool) or not isinstance(worst, int) or worst < 0:
+        raise ValueError(f"report_html: worst must be a whole number, 0 or more, got {worst!r}")
+    if fetched_at is not None:
+        try:
+            stamp: Any = pd.Timestamp(fetched_at)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            stamp = pd.NaT
+        if pd.isna(stamp):
+            raise ValueError(
+                f"report_html: fetched_at must be a datetime or ISO 8601 text, got {fetched_at!r}"
+            )
 
 
 # --- sections, top to bottom ----------------------------------------------------------------
@@ -243,12 +294,14 @@ def _cards(report: pd.DataFrame, findings: pd.DataFrame, fulfillments: int) -> l
     share = (report["share_with_tracking"] * weights).sum() / fulfillments if fulfillments else 0.0
     share_url = (report["share_with_url"] * weights).sum() / fulfillments if fulfillments else 0.0
     by_severity = findings["severity"].value_counts()
+    not_run = len(findings.attrs.get("not_run") or {})
     cards = [
         ("", f"{fulfillments:,}", "fulfillments"),
         ("", f"{len(report):,}", "carriers"),
         ("", _percent(share), "with a tracking number"),
         ("", _percent(share_url), "with a tracking URL"),
         *((sev, f"{int(by_severity.get(sev, 0)):,}", f"{sev} findings") for sev in SEVERITIES),
+        *([("warning", f"{not_run:,}", "audit rules not run")] if not_run else []),
     ]
     return [
         '<div class="cards">',
@@ -295,16 +348,44 @@ def _carrier_section(
 
 
 def _audit_section(findings: pd.DataFrame, choice: CarrierChoice, worst: int) -> list[str]:
-    """The audit: counts by rule and carrier, then the worst findings."""
+    """The audit: counts by rule and carrier, the rules that could not run and why, then
+    the worst findings."""
     summary = audit_summary(findings)
+    parameters = findings.attrs.get("parameters") or {}
+    skipped = summary[summary["status"] == NOT_RUN]
+    ran = int((summary["status"] == RAN).sum())
+    note = f"{len(skipped)} rules not run (below)" if len(skipped) else "every rule asked for ran"
     return [
         '<section id="audit"><h2>Data audit</h2>',
         f'<p class="note">{len(findings):,} findings on '
-        f"{findings['id'].nunique():,} fulfillments. Counts by rule and "
-        f"{html.escape(choice)} carrier.</p>",
-        f'<div class="panel">{_summary_table(summary)}</div>',
+        f"{findings['id'].nunique():,} fulfillments by {ran} rules; {note}. Counts by rule "
+        f"and {html.escape(choice)} carrier.</p>",
+        f'<div class="panel">{_summary_table(summary, parameters)}</div>',
+        *_not_run_list(skipped, parameters),
         f"<h2>Worst findings (first {min(worst, len(findings)):,} of {len(findings):,})</h2>",
         f'<div class="panel">{_findings_table(_worst(findings, worst))}</div></section>',
+    ]
+
+
+def _not_run_list(skipped: pd.DataFrame, parameters: dict[str, Any]) -> list[str]:
+    """The rules that could not run: what each finds, and what it needs."""
+    if skipped.empty:
+        return []
+    esc = html.escape
+    items = []
+    for (severity, rule), reason in zip(skipped.index, skipped["reason"], strict=True):
+        about = RULES_BY_NAME[str(rule)].describe(parameters)
+        items.append(
+            f"<li><code>{esc(str(rule))}</code> ({esc(str(severity))}): {esc(about)} "
+            f"<em>Not run: {esc(str(reason))}.</em></li>"
+        )
+    return [
+        '<h2>Rules not run</h2><div class="panel not-run">',
+        '<p class="note">These rules found nothing because they could not look: '
+        "the data lacks what they need.</p>",
+        '<ul class="not-run">',
+        *items,
+        "</ul></div>",
     ]
 
 
@@ -352,25 +433,27 @@ def _carrier_table(report: pd.DataFrame, choice: str) -> str:
 _SHARE_LABELS: Final = ("delivered", "in transit", "failed")
 
 
-def _summary_table(summary: pd.DataFrame) -> str:
-    if summary.empty:
+def _summary_table(summary: pd.DataFrame, parameters: dict[str, Any]) -> str:
+    ran = summary[summary["status"] == RAN]
+    if ran.empty:
         return "<p>No audit rule ran.</p>"
-    counts = summary[summary["findings"] > 0].copy()
-    quiet = [rule for _, rule in summary.index[summary["findings"] == 0]]
+    found = ran["findings"].astype("int64") > 0
+    counts = ran[found.to_numpy()].drop(columns=["status", "reason"])
+    quiet = [rule for _, rule in ran.index[~found.to_numpy()]]
     if counts.empty:
         return f"<p>No findings: {len(quiet)} rules ran and found nothing.</p>"
-    carriers = list(counts.columns[2:])
+    counts = counts.astype("int64")
+    carriers = [c for c in counts.columns if c not in SUMMARY_COLUMNS]
     if len(carriers) > 8:  # the page has room for eight carrier columns
         counts["others"] = counts[carriers[8:]].sum(axis=1)
         counts = counts.drop(columns=carriers[8:])
     rules = counts.index.get_level_values("rule")
-    counts.insert(0, "what it finds", [_DESCRIPTIONS.get(r, "") for r in rules])
+    counts.insert(0, "what it finds", [RULES_BY_NAME[r].describe(parameters) for r in rules])
     severity = counts.index.get_level_values("severity").to_numpy()
 
     def shade(row: pd.Series[Any]) -> list[str]:
         color = _SEVERITY_COLORS.get(str(row.name[0]), "") if isinstance(row.name, tuple) else ""
-        found = row["findings"] > 0
-        return [f"background-color: {color}" if found and color else "" for _ in row]
+        return [f"background-color: {color}" if color else "" for _ in row]
 
     styler = (
         counts.style.format(thousands=",", escape="html")
@@ -394,7 +477,6 @@ def _summary_table(summary: pd.DataFrame) -> str:
     if quiet:
         note = html.escape(", ".join(quiet))
         return _styled(styler, "summary") + f'<p class="note">Nothing found by: {note}.</p>'
-
     return _styled(styler, "summary")
 
 

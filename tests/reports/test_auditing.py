@@ -10,9 +10,17 @@ import pandas as pd
 import pytest
 
 import fulfillkit as fk
+from fulfillkit.errors import InvalidDataError
 from fulfillkit.frames import to_frame
 from fulfillkit.models import Fulfillment
-from fulfillkit.reports.auditing import FINDINGS_SCHEMA, RULES, audit, audit_summary, rule_names
+from fulfillkit.reports.auditing import (
+    FINDINGS_SCHEMA,
+    RULES,
+    RuleNotRunWarning,
+    audit,
+    audit_summary,
+    rule_names,
+)
 from fulfillkit.sandbox.tracking import make_fedex_express, make_ups, make_usps_impb
 
 NOW = "2025-03-01T12:00:00Z"
@@ -43,11 +51,24 @@ def run(records: list[dict[str, Any]], rule: str, **kwargs: Any) -> pd.DataFrame
     return audit(frame, rules=[rule], now=NOW, **kwargs)
 
 
+NEEDS_MORE = {  # rules a plain frame (no orders, no remote data) cannot run, and why
+    "unparseable_timestamp": "needs the records",
+    "created_before_order": "needs orders joined",
+    "slow_fulfillment": "needs orders joined",
+    "shipment_failed": "needs remote data",
+    "untracked_too_long": "needs remote data",
+}
+
+
 def test_a_tidy_record_breaks_no_rule() -> None:
     findings = audit(to_frame([rec()]), now=NOW)
     assert findings.empty, findings
     assert list(findings.columns) == list(FINDINGS_SCHEMA)
-    assert findings.attrs["rules"] == rule_names()
+    assert findings.attrs["rules"] == [r for r in rule_names() if r not in NEEDS_MORE]
+    assert list(findings.attrs["not_run"]) == [r for r in rule_names() if r in NEEDS_MORE]
+    for rule, reason in findings.attrs["not_run"].items():
+        assert reason.startswith(NEEDS_MORE[rule]), (rule, reason)
+    assert findings.attrs["parameters"]["untracked_days"] == 7
 
 
 def test_no_tracking() -> None:
@@ -217,8 +238,10 @@ def test_unparseable_timestamps_need_the_records() -> None:
         found = audit(source, rules=["unparseable_timestamp", "missing_timestamp"], now=NOW)
         assert found[["id", "rule"]].values.tolist() == [["bad", "unparseable_timestamp"]]
     # ... in a frame the text is gone: it is only missing.
-    found = audit(frame, rules=["unparseable_timestamp", "missing_timestamp"], now=NOW)
+    with pytest.warns(RuleNotRunWarning, match="unparseable_timestamp not run: needs the records"):
+        found = audit(frame, rules=["unparseable_timestamp", "missing_timestamp"], now=NOW)
     assert found[["id", "rule"]].values.tolist() == [["bad", "missing_timestamp"]]
+    assert list(found.attrs["not_run"]) == ["unparseable_timestamp"]
 
 
 def test_no_order() -> None:
@@ -242,10 +265,19 @@ def test_order_rules_with_joined_orders() -> None:
         ["early", "created_before_order"],
         ["slow", "slow_fulfillment"],
     ]
-    assert found["detail"][1].startswith("created 432.0 h after its order")
-    # Without max_lag, or without the order columns, the order rules find nothing.
-    assert audit(joined, rules=["slow_fulfillment"], now=NOW).empty
-    assert audit(to_frame(records), rules=["created_before_order"], now=NOW).empty
+    assert found["detail"][1] == "created 432.0 h after its order (limit 72.0 h)"
+    assert found.attrs["not_run"] == {}
+    # Without max_lag, or without the order columns, the order rules do not run, and say so.
+    with pytest.warns(RuleNotRunWarning, match="needs max_lag"):
+        lagless = audit(joined, rules=["slow_fulfillment"], now=NOW)
+    assert lagless.empty and lagless.attrs["rules"] == []
+    assert lagless.attrs["not_run"]["slow_fulfillment"].startswith("needs max_lag")
+    with pytest.warns(RuleNotRunWarning, match="created_before_order not run: needs orders"):
+        plain = audit(to_frame(records), rules=["created_before_order"], now=NOW)
+    assert "join_orders" in plain.attrs["not_run"]["created_before_order"]
+    # max_lag given, orders not joined, the rule not named: still a warning.
+    with pytest.warns(RuleNotRunWarning, match="slow_fulfillment not run: needs orders joined"):
+        audit(to_frame(records), max_lag="3D", now=NOW)
 
 
 def test_remote_data_rules() -> None:
@@ -267,9 +299,51 @@ def test_remote_data_rules() -> None:
     assert late["id"].tolist() == ["late"]
     assert late["detail"][0] == "still no tracking number 28 days after it was created"
     assert run(records, "untracked_too_long", untracked_days=1)["id"].tolist() == ["late", "recent"]
-    # Without remote data there is no shipment_status: neither rule can say anything.
+    # Without remote data there is no shipment_status: neither rule runs, and both say why.
     plain = [{k: v for k, v in r.items() if k != "remote_data"} for r in records]
-    assert audit(to_frame(plain), rules=["shipment_failed", "untracked_too_long"], now=NOW).empty
+    with pytest.warns(RuleNotRunWarning):
+        found = audit(to_frame(plain), rules=["shipment_failed", "untracked_too_long"], now=NOW)
+    assert found.empty and found.attrs["rules"] == []
+    assert set(found.attrs["not_run"]) == {"shipment_failed", "untracked_too_long"}
+    assert all("remote_data=True" in r for r in found.attrs["not_run"].values())
+
+
+def test_a_cancelled_or_closed_shipment_is_not_untracked_too_long() -> None:
+    """Nothing will ever ship for a cancelled fulfillment (Shopify's own status, whatever
+    its shipment status says), nor is a number due once delivered."""
+    untracked: dict[str, Any] = {"tracking_numbers": [], "tracking_urls": []}
+    records = [
+        rec("cancelled", **untracked, remote_data={"status": "cancelled"}),
+        rec(
+            "cancelled-label",
+            **untracked,
+            remote_data={"status": "Cancelled", "shipment_status": "label_printed"},
+        ),
+        rec("errored", **untracked, remote_data={"status": "error", "shipment_status": None}),
+        rec(
+            "failed-request",
+            **untracked,
+            remote_data={"status": "failure", "shipment_status": "confirmed"},
+        ),
+        rec("delivered", **untracked, remote_data={"shipment_status": "delivered"}),
+        rec("open", **untracked, remote_data={"status": "open", "shipment_status": "confirmed"}),
+        rec("pending", **untracked, remote_data={"status": "pending"}),
+        rec(
+            "nested",
+            **untracked,
+            remote_data={"status": "success", "line_items": [{"status": "cancelled"}]},
+        ),
+    ]
+    frame = to_frame(records)
+    assert frame["shipment_status"].tolist()[:2] == ["cancelled", "label_printed"]
+    found = audit(frame, rules=["untracked_too_long"], now=NOW)
+    assert found["id"].tolist() == ["open", "pending", "nested"]
+    # The same from the records, and after a CSV round trip of the frame.
+    assert audit(records, rules=["untracked_too_long"], now=NOW)["id"].tolist() == [
+        "open",
+        "pending",
+        "nested",
+    ]
 
 
 def test_rules_are_switchable_and_checked() -> None:
@@ -280,8 +354,12 @@ def test_rules_are_switchable_and_checked() -> None:
     assert audit(frame, rules=["no_order"], now=NOW).attrs["rules"] == ["no_order"]
     with pytest.raises(ValueError, match="unknown audit rule"):
         audit(frame, rules=["no_such_rule"])
-    with pytest.raises(ValueError, match="explode=False"):
+    with pytest.raises(InvalidDataError, match="explode=False"):
         audit(to_frame(records, explode=False))
+    with pytest.raises(ValueError, match="list of rule names"):
+        audit(frame, rules="no_order")
+    with pytest.raises(ValueError, match="rule names"):
+        audit(frame, exclude=[1])  # type: ignore[list-item]
     assert [r.name for r in RULES] == rule_names()
     assert all(r.severity in ("error", "warning", "info") and r.description for r in RULES)
 
@@ -334,6 +412,8 @@ def test_summary_counts_by_rule_carrier_and_severity() -> None:
     row = ("error", "bad_check_digit")
     assert [summary["findings"][row], summary["fulfillments"][row]] == [2, 1]
     assert summary.loc[("error", "reused_label"), "findings"] == 0  # ran, found nothing
+    assert list(summary.columns) == ["status", "findings", "fulfillments", "UPS", "Evri", "reason"]
+    assert set(summary["status"]) == {"ran"} and summary["reason"].isna().all()
     by_severity = summary.groupby(level="severity", sort=False)["findings"].sum()
     assert by_severity.to_dict() == {"error": 2, "warning": 2}
 
@@ -359,8 +439,12 @@ def test_batch_audit(make_client: Any, app: Any, dataset: Any) -> None:
     batch = client.get_many(dataset.fulfillment_ids[:40], progress=False)
     findings = batch.audit(now=NOW)
     assert set(findings["id"]) <= {f.id for f in batch}
-    assert findings.attrs["rules"] == rule_names()
+    # Records: unparseable timestamps can be told apart; no remote data, no orders.
+    assert findings.attrs["not_run"].keys() == NEEDS_MORE.keys() - {"unparseable_timestamp"}
     pd.testing.assert_frame_equal(findings, audit(batch.to_frame(), now=NOW))
+    # fk.audit(batch) audits the batch's records, as batch.audit() does.
+    pd.testing.assert_frame_equal(fk.audit(batch, now=NOW), findings)
+    assert fk.audit(batch, now=NOW).attrs == findings.attrs
 
 
 def test_the_documented_table_is_the_rule_table() -> None:

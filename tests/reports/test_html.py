@@ -164,3 +164,28 @@ def test_public_names() -> None:
     assert fk.report_html is report_html
     assert {"audit", "audit_summary", "report_html"} <= set(fk.__all__)
     _: Any = fk.audit, fk.audit_summary
+
+
+# --- the output-path rule -------------------------------------------------------------------
+
+
+def test_missing_folders_are_created(tmp_path: Path) -> None:
+    frame = fk.to_frame(make_dataset(20, seed=2).fulfillments)
+    path = report_html(frame, tmp_path / "a" / "b" / "carriers.html")
+    assert path == tmp_path / "a" / "b" / "carriers.html" and path.is_file()
+    assert [p.name for p in path.parent.iterdir()] == ["carriers.html"]  # no temp file left
+
+
+def test_a_folder_given_as_the_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    folder = tmp_path / "reports.html"
+    folder.mkdir()
+    # The path is checked first: even data that would be refused never gets looked at.
+    with pytest.raises(fk.errors.OutputPathError, match="is a folder") as caught:
+        report_html([1, 2], folder)
+    assert str(folder) in str(caught.value)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(fk.errors.OutputPathError, match="is a file, not a folder"):
+        report_html([1, 2], blocker / "r.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "reports.html"]
+    assert list(folder.iterdir()) == []

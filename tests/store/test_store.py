@@ -276,3 +276,13 @@ def test_a_connection_keeps_its_remote_data_setting(
     assert "shipment_status" not in store.to_frame().columns
     with pytest.raises(fk.ConfigurationError, match="stored as"):
         store.sync(client, label="another name", progress=False)
+
+
+def test_reports_accept_a_store(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    store = fk.Store(store_path)
+    store.sync(make_client(app), progress=False)
+    report = fk.carrier_report(store)
+    assert report.equals(fk.carrier_report(store.to_frame()))
+    assert len(fk.audit(store)) == len(fk.audit(store.to_frame()))
