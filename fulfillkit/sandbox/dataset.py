@@ -51,7 +51,7 @@ from typing import Protocol
 from fulfillkit.sandbox.generator import Shop
 from fulfillkit.sandbox.living import FulfillmentLife, OrderLife
 from fulfillkit.sandbox.shopify import fulfillment_payload, order_payload
-from fulfillkit.sandbox.timestamps import DAY_MS, from_ms, iso_ms_to_ms, to_ms
+from fulfillkit.sandbox.timestamps import DAY_MS, from_ms, to_ms
 from fulfillkit.sandbox.vocabulary import Record
 
 __all__ = ["DEFAULT_N", "DEFAULT_SEED", "Dataset", "Lifecycle", "RecordTable", "make_dataset"]
@@ -436,7 +436,12 @@ class Dataset:
             >>> ds.fulfillment_ids_at().index(new)
             5
         """
-        at = iso_ms_to_ms(created_at) if isinstance(created_at, str) else to_ms(created_at)
+        if isinstance(created_at, str):
+            try:
+                created_at = datetime.fromisoformat(created_at)
+            except ValueError:
+                raise ValueError(f"created_at is not an ISO timestamp: {created_at!r}") from None
+        at = to_ms(created_at)
         with self.lock:
             self.materialise(at)
             self._inserted += 1

@@ -112,6 +112,10 @@ def test_time_arguments_are_checked() -> None:
         dataset.changed_fulfillment_ids(later, dataset.default_now)
     with pytest.raises(ValueError, match="timezone-aware"):
         dataset.insert_fulfillment(datetime(2025, 1, 1))  # naive
+    with pytest.raises(ValueError, match="timezone-aware"):
+        dataset.insert_fulfillment("2025-01-01T00:00:00")  # naive text: not local time
+    with pytest.raises(ValueError, match="not an ISO timestamp"):
+        dataset.insert_fulfillment("yesterday")
 
 
 # --- growth ------------------------------------------------------------------------------
