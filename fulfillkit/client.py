@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from pydantic import SecretStr
 
 from fulfillkit.closing import Closing
-from fulfillkit.errors import BatchInterrupted, ClientClosedError, FulfillkitError
+from fulfillkit.errors import (
+    BatchInterrupted,
+    ClientClosedError,
+    ConfigurationError,
+    FulfillkitError,
+)
 from fulfillkit.fetch.checkpoint import OnMismatch
 from fulfillkit.fetch.config import DEFAULT_MAX_RESPONSE_BYTES, ClientConfig, hide
 from fulfillkit.fetch.engine import BatchState, Fetcher, Listing, with_partial
@@ -49,7 +54,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from fulfillkit.fetch.sink import ParquetSink
-    from fulfillkit.sandbox import Faults
+    from fulfillkit.sandbox import Faults, SandboxApp
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -71,23 +76,35 @@ def _core(
 
 
 def _sandbox_args(
-    n: int,
-    seed: int,
+    n: int | None,
+    seed: int | None,
     latency: float,
     faults: Faults | None,
     rate_limit: tuple[int, float] | None,
+    app: SandboxApp | None,
     kwargs: dict[str, Any],
-) -> tuple[tuple[str, str, AsyncBaseTransport, dict[str, Any]], list[str]]:
-    """The core arguments of a sandbox client, and the ids its dataset holds."""
+) -> tuple[tuple[str, str, AsyncBaseTransport, dict[str, Any]], SandboxApp]:
+    """The core arguments of a sandbox client, and the app it talks to."""
     from fulfillkit.sandbox import (
+        DEFAULT_N,
+        DEFAULT_SEED,
         SANDBOX_API_KEY,
         SANDBOX_CONNECTION_TOKEN,
         SandboxApp,
         make_dataset,
     )
 
-    dataset = make_dataset(n, seed=seed)
-    app = SandboxApp(dataset, latency=latency, faults=faults, rate_limit=rate_limit)
+    if app is None:
+        dataset = make_dataset(
+            DEFAULT_N if n is None else n, seed=DEFAULT_SEED if seed is None else seed
+        )
+        app = SandboxApp(dataset, latency=latency, faults=faults, rate_limit=rate_limit)
+    elif n is not None or seed is not None or faults is not None or latency:
+        raise ConfigurationError(
+            "Client.sandbox(app=...) serves that app as it is: set n, seed, latency and "
+            "faults on the SandboxApp instead"
+        )
+
     if "retry_policy" not in kwargs:
         retries = kwargs.pop("max_retries", None)
         kwargs["retry_policy"] = RetryPolicy(
@@ -96,14 +113,14 @@ def _sandbox_args(
     kwargs.setdefault("base_url", "http://sandbox.localhost")
     transport = kwargs.pop("transport", None) or asgi_transport(app)
     args = (SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, transport, kwargs)
-    return args, list(dataset.fulfillment_ids)
+    return args, app
 
 
 class _Face:
     """What both clients share: the core, its settings, a repr that never fails."""
 
     _core: Fetcher
-    sandbox_ids: list[str]
+    _sandbox: SandboxApp | None = None
 
     # One constructor for both clients (the arguments are documented on each class).
     def __init__(
@@ -133,12 +150,23 @@ class _Face:
             "rate_limit": rate_limit,
             "retry_policy": retry_policy,
         }
-        self._attach(_core(api_key, connection_token, transport, settings), [])
+        self._attach(_core(api_key, connection_token, transport, settings))
 
-    def _attach(self, core: Fetcher, sandbox_ids: list[str]) -> None:
+    def _attach(self, core: Fetcher) -> None:
         """Take the core built from the settings (the sync client also starts its loop)."""
         self._core = core
-        self.sandbox_ids = sandbox_ids
+
+    @property
+    def sandbox_app(self) -> SandboxApp | None:
+        """The embedded sandbox a :meth:`sandbox` client talks to (``None`` otherwise): move
+        its clock with ``client.sandbox_app.advance(days=7)``."""
+        return self._sandbox
+
+    @property
+    def sandbox_ids(self) -> list[str]:
+        """The fulfillment ids the sandbox holds now (empty for a real connection)."""
+        app = self._sandbox
+        return [] if app is None else app.dataset.fulfillment_ids_at(app.now)
 
     @property
     def core(self) -> Fetcher:
@@ -210,38 +238,43 @@ class AsyncClient(_Face):
         ...         batch = await client.get_many(["801f9ede-c698-4e66-a7fc-48d19eebaa4f"])
     """
 
-    def _attach(self, core: Fetcher, sandbox_ids: list[str]) -> None:
-        super()._attach(core, sandbox_ids)
+    def _attach(self, core: Fetcher) -> None:
+        super()._attach(core)
         # Dropped without aclose(): its sockets are closed synchronously (no thread, no loop).
         self._finalizer = weakref.finalize(self, core.requester.close_now)
 
     @classmethod
     def sandbox(
         cls,
-        n: int = 500,
+        n: int | None = None,
         *,
-        seed: int = 0,
+        seed: int | None = None,
         latency: float = 0.0,
         faults: Faults | None = None,
         rate_limit: tuple[int, float] | None = (10_000, 1.0),  # sandbox.FAST_RATE_LIMIT
+        app: SandboxApp | None = None,
         **kwargs: Any,
     ) -> Self:
         """A client wired in-process to the embedded Panora sandbox: no network, no keys.
 
-        ``sandbox_ids`` lists the ids the sandbox holds. ``rate_limit`` is the sandbox's
-        throttle: 10,000 requests per second by default, so answers carry the
-        ``X-RateLimit-*`` headers without slowing demos; ``(100, 60.0)`` is Panora's.
+        By default the sandbox holds the default dataset (``fulfillkit.sandbox.DEFAULT_N``
+        fulfillments, seed ``DEFAULT_SEED``: the same as ``fulfillkit sandbox`` serves);
+        ``sandbox_ids`` lists the ids it holds. ``rate_limit`` is the sandbox's throttle:
+        10,000 requests per second by default, so answers carry the ``X-RateLimit-*``
+        headers without slowing demos; ``(100, 60.0)`` is Panora's. ``app=`` serves a
+        :class:`~fulfillkit.sandbox.SandboxApp` you hold, to move its clock
+        (``app.advance(days=7)``) between syncs.
 
         Example:
             >>> client = AsyncClient.sandbox(n=5)
             >>> len(client.sandbox_ids)
             5
         """
-        (key, token, transport, settings), ids = _sandbox_args(
-            n, seed, latency, faults, rate_limit, kwargs
+        (key, token, transport, settings), app = _sandbox_args(
+            n, seed, latency, faults, rate_limit, app, kwargs
         )
         client = cls(key, connection_token=token, transport=transport, **settings)
-        client.sandbox_ids = ids
+        client._sandbox = app
         return client
 
     async def get(self, id: str, *, remote_data: bool = False) -> Fulfillment:
@@ -451,8 +484,8 @@ class Client(_Face, Closing):
         True
     """
 
-    def _attach(self, core: Fetcher, sandbox_ids: list[str]) -> None:
-        super()._attach(core, sandbox_ids)
+    def _attach(self, core: Fetcher) -> None:
+        super()._attach(core)
         self._loop = LoopThread()
         # Dropped without close(): release thread, loop and sockets (never starts a thread).
         self._finalizer = weakref.finalize(self, self._loop.close, core.requester.aclose)
@@ -460,12 +493,13 @@ class Client(_Face, Closing):
     @classmethod
     def sandbox(
         cls,
-        n: int = 500,
+        n: int | None = None,
         *,
-        seed: int = 0,
+        seed: int | None = None,
         latency: float = 0.0,
         faults: Faults | None = None,
         rate_limit: tuple[int, float] | None = (10_000, 1.0),  # sandbox.FAST_RATE_LIMIT
+        app: SandboxApp | None = None,
         **kwargs: Any,
     ) -> Client:
         """A client wired in-process to the embedded sandbox: see :meth:`AsyncClient.sandbox`.
@@ -474,11 +508,11 @@ class Client(_Face, Closing):
             >>> Client.sandbox(n=2).sandbox_ids.__len__()
             2
         """
-        (key, token, transport, settings), ids = _sandbox_args(
-            n, seed, latency, faults, rate_limit, kwargs
+        (key, token, transport, settings), app = _sandbox_args(
+            n, seed, latency, faults, rate_limit, app, kwargs
         )
         client = cls(key, connection_token=token, transport=transport, **settings)
-        client.sandbox_ids = ids
+        client._sandbox = app
         return client
 
     def _check_open(self) -> None:

@@ -994,6 +994,7 @@ def test_both_command_lines_share_one_option_set() -> None:
         ["--port", "0", "--n", "30", "--seed", "4", "--latency", "0.01", "--host", "::1"],
         ["--rate-limit", "5/2", "--fault-rate", "0.1"],
         ["--rate-limit", "off"],
+        ["--now", "2026-02-01", "--clock-speed", "0.5"],
     ):
         via_fulfillkit = vars(cli.parse_args(["sandbox", *argv]))
         assert via_fulfillkit.pop("command") == "sandbox"

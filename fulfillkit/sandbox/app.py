@@ -24,8 +24,20 @@ No web framework: routing, auth and errors follow Panora's NestJS/Express server
 * list validation and paging live in :mod:`fulfillkit.sandbox.paging`; a negative or
   fractional ``limit`` passes validation and fails with a 500 (a TypeError or Prisma
   error), a non-numeric one is 400;
-* orders have no ``items`` key and whole-number totals (see :mod:`fulfillkit.sandbox.data`);
+* orders have no ``items`` key and whole-number totals (see :mod:`fulfillkit.sandbox.dataset`);
 * errors are ``{"statusCode", "timestamp", "path", "message"}`` with ``path`` the raw URL.
+
+It serves the dataset *at the app's clock* (:mod:`fulfillkit.sandbox.clock`): rows not yet
+created then do not exist (retrieve: not found; a cursor at one: does not exist), and each
+record is served as it is then. Two admin routes, which Panora does not have, move and read
+the clock (``x-api-key`` required; not throttled, never faulty; any other method on them
+is Express's 404 ``Cannot <METHOD> <path>``):
+
+* ``POST /_sandbox/advance?days=&hours=&minutes=&seconds=`` moves it forward;
+* ``GET /_sandbox/clock`` reads it.
+
+Both answer ``{"now", "default_now", "fulfillments", "orders"}`` (the last two: how many
+exist now); a bad amount is 400 with a message saying why.
 
 Serialised records are cached as bytes per (record, remote_data), so a zero-latency
 benchmark measures the client, not this server.
@@ -34,20 +46,40 @@ benchmark measures the client, not this server.
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.parse
 import uuid
-from collections.abc import Awaitable, Callable, Collection, MutableMapping, Sequence
-from datetime import UTC, datetime
-from typing import Any, Literal
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Literal
 
 import httpx
 
-from fulfillkit.sandbox.data import Dataset, RecordTable, make_dataset
+from fulfillkit.sandbox.clock import SandboxClock, parse_advance_query
+from fulfillkit.sandbox.dataset import (
+    DEFAULT_N,
+    DEFAULT_SEED,
+    Dataset,
+    RecordTable,
+    make_dataset,
+)
+from fulfillkit.sandbox.express import (
+    HTML,
+    Headers,
+    Receive,
+    Request,
+    Response,
+    Scope,
+    Send,
+    dumps,
+    error_response,
+    preflight,
+    uuid_problem,
+)
 from fulfillkit.sandbox.faults import Faults
 from fulfillkit.sandbox.paging import BadRequest, limit_error, page, parse_list_query
 from fulfillkit.sandbox.ratelimit import RateLimiter, default_rate_limit
 from fulfillkit.sandbox.stats import SandboxStats
+from fulfillkit.sandbox.timestamps import iso_ms
 
 __all__ = [
     "SANDBOX_API_KEY",
@@ -59,22 +91,12 @@ __all__ = [
 SANDBOX_API_KEY = "sandbox-api-key"
 SANDBOX_CONNECTION_TOKEN = "sandbox-connection-token"  # noqa: S105 - public sandbox value
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Headers = list[tuple[bytes, bytes]]
-
-_JSON = b"application/json; charset=utf-8"
-_HTML = b"text/html; charset=utf-8"
 _RESOURCES = {"fulfillments": "Fulfillment", "orders": "Order"}
+_ADMIN = {
+    "/_sandbox/advance": ("POST", "sandbox.advance"),
+    "/_sandbox/clock": ("GET", "sandbox.clock"),
+}
 _PRISMA_TABLES = {"fulfillments": "ecom_fulfilments", "orders": "ecom_orders"}
-_CORS_PREFLIGHT = (
-    (b"access-control-allow-methods", b"GET,HEAD,PUT,PATCH,POST,DELETE"),
-    (b"vary", b"Access-Control-Request-Headers"),
-)
-_HEX_OR_DASH = frozenset("0123456789abcdefABCDEF-")
-_UUID_GROUPS = (8, 4, 4, 4, 12)
 _GATEWAY_PAGES = {
     502: "Bad Gateway",
     503: "Service Temporarily Unavailable",
@@ -90,93 +112,17 @@ class DroppedConnection(httpx.RemoteProtocolError):
     """
 
 
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _uuid_problem(text: str) -> str | None:
-    """Why Postgres (through Prisma's ``uuid`` crate) would refuse ``text``, or None."""
-    body = text
-    if body[:9].lower() == "urn:uuid:":
-        body = body[9:]
-    elif body.startswith("{") and body.endswith("}"):
-        body = body[1:-1]
-    for position, char in enumerate(body, start=1):
-        if char not in _HEX_OR_DASH:
-            return (
-                "invalid character: expected an optional prefix of `urn:uuid:` followed by "
-                f"[0-9a-fA-F-], found `{char}` at {position}"
-            )
-    if "-" not in body:
-        if len(body) != 32:
-            return f"invalid length: expected length 32 for simple format, found {len(body)}"
-        return None
-    groups = body.split("-")
-    if len(groups) != len(_UUID_GROUPS):
-        return f"invalid group count: expected 5, found {len(groups)}"
-    for index, (group, expected) in enumerate(zip(groups, _UUID_GROUPS, strict=True)):
-        if len(group) != expected:
-            return f"invalid group length in group {index}: expected {expected}, found {len(group)}"
-    return None
-
-
-class _Response:
-    """A response ready to send."""
-
-    __slots__ = ("body", "content_type", "express", "headers", "status")
-
-    def __init__(
-        self,
-        status: int,
-        body: bytes,
-        content_type: bytes = _JSON,
-        headers: Sequence[tuple[bytes, bytes]] = (),
-        *,
-        express: bool = True,
-    ) -> None:
-        self.status = status
-        self.body = body
-        self.content_type = content_type
-        self.headers = list(headers)
-        self.express = express  # False: a gateway's page (no Express, no CORS headers)
-
-    def raw_headers(self) -> Headers:
-        headers = [(b"content-type", self.content_type)] if self.content_type else []
-        headers.append((b"content-length", str(len(self.body)).encode()))
-        if self.express:
-            headers += [(b"x-powered-by", b"Express"), (b"access-control-allow-origin", b"*")]
-        return [*headers, *self.headers]
-
-
-class _Request:
-    """What the handlers need from one HTTP scope."""
-
-    __slots__ = ("client", "headers", "method", "params", "query", "raw_path", "url")
-
-    def __init__(self, scope: Scope) -> None:
-        self.method: str = scope["method"]
-        client = scope.get("client")
-        self.client: str = str(client[0]) if client else ""
-        raw = scope.get("raw_path") or scope["path"].encode()
-        self.raw_path = raw.split(b"?", 1)[0].decode("latin-1")
-        self.query: str = scope.get("query_string", b"").decode("latin-1")
-        self.url = f"{self.raw_path}?{self.query}" if self.query else self.raw_path
-        self.params = urllib.parse.parse_qs(self.query, keep_blank_values=True)
-        self.headers: dict[str, str] = {}
-        for name, value in scope.get("headers", ()):
-            self.headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-
-
 class SandboxApp:
     """An in-memory Panora serving one :class:`Dataset` (ASGI 3; lifespan supported).
 
     Args:
         dataset: what the sandbox connection holds; by default ``make_dataset(n, seed=seed)``.
-        n, seed: used only when ``dataset`` is None.
+        n, seed: used only when ``dataset`` is None (defaults: :data:`DEFAULT_N`,
+            :data:`DEFAULT_SEED`, the same as ``fulfillkit sandbox``).
+        now: the moment to serve (timezone-aware); None: the dataset's default now, when
+            exactly its ``n`` fulfillments exist. Not before the default now.
+        clock_speed: days of shop time that pass per minute of wall time (0: the clock
+            moves only with :meth:`advance` or ``POST /_sandbox/advance``).
         api_keys: keys that authenticate.
         connection_tokens: tokens that select the sandbox connection.
         latency: seconds to wait before answering each request.
@@ -189,14 +135,25 @@ class SandboxApp:
 
     Attributes:
         stats: what the app has seen (:class:`~fulfillkit.sandbox.SandboxStats`).
+        clock: the moment served (:class:`~fulfillkit.sandbox.clock.SandboxClock`).
+
+    Example:
+        >>> from datetime import timedelta
+        >>> app = SandboxApp(n=50, seed=1)
+        >>> app.now == app.dataset.default_now
+        True
+        >>> app.advance(days=2) == app.dataset.default_now + timedelta(days=2)
+        True
     """
 
     def __init__(
         self,
         dataset: Dataset | None = None,
         *,
-        n: int = 500,
-        seed: int = 0,
+        n: int = DEFAULT_N,
+        seed: int = DEFAULT_SEED,
+        now: datetime | None = None,
+        clock_speed: float = 0.0,
         api_keys: Collection[str] = (SANDBOX_API_KEY,),
         connection_tokens: Collection[str] = (SANDBOX_CONNECTION_TOKEN,),
         latency: float = 0.0,
@@ -206,6 +163,7 @@ class SandboxApp:
         if rate_limit == "default":
             rate_limit = default_rate_limit()
         self.dataset = dataset if dataset is not None else make_dataset(n, seed=seed)
+        self.clock = SandboxClock(self.dataset.at_ms(now), clock_speed)
         self.api_keys = frozenset(api_keys)
         self.connection_tokens = frozenset(connection_tokens)
         self.latency = latency
@@ -213,10 +171,33 @@ class SandboxApp:
         self.faults = faults
         self.stats = SandboxStats()
         self._other: Dataset | None = None
-        self._cache: dict[tuple[int, int, bool], bytes] = {}
+        self._cache: dict[tuple[int, int, int, bool], bytes] = {}
 
     def __repr__(self) -> str:
-        return f"SandboxApp({self.dataset!r}, latency={self.latency}, faults={self.faults!r})"
+        return (
+            f"SandboxApp({self.dataset!r}, now={self.now.isoformat()}, "
+            f"latency={self.latency}, faults={self.faults!r})"
+        )
+
+    @property
+    def now(self) -> datetime:
+        """The moment the app serves (UTC)."""
+        return self.clock.now
+
+    def advance(
+        self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> datetime:
+        """Move the clock forward (never backward: ValueError); return the new now.
+
+        What is served then is ``dataset.*_at(app.now)``: new fulfillments (and orders)
+        appear, open ones move along.
+        """
+        return self.clock.advance(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+    def _at(self, dataset: Dataset) -> int:
+        """The moment to serve ``dataset`` at: the clock's for the sandbox connection;
+        the other connection stays as built."""
+        return self.clock.now_ms() if dataset is self.dataset else dataset.default_now_ms
 
     @property
     def other_dataset(self) -> Dataset:
@@ -247,20 +228,27 @@ class SandboxApp:
     async def _http(self, scope: Scope, send: Send) -> None:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
-        request = _Request(scope)
+        request = Request(scope)
         route = self._route(request.raw_path)
+        admin = _ADMIN.get(request.raw_path.removesuffix("/"))  # Express: one "/" is lenient
         name = (
-            "unknown"
+            admin[1]
+            if admin is not None
+            else "unknown"
             if route is None
             else f"{route[0]}.{'list' if route[1] is None else 'retrieve'}"
         )
         self.stats.record_request(name, request.raw_path, request.query)
         if request.method == "OPTIONS":  # CORS preflight, answered before any routing
-            return await self._send(send, self._preflight(request), head=True)
+            return await self._send(send, preflight(request), head=True)
         head = request.method == "HEAD"
+        if admin is not None and (
+            request.method == admin[0] or (head and admin[0] == "GET")
+        ):  # Express routes HEAD to GET handlers
+            return await self._send(send, self._admin(request, name), head)
         if route is None or request.method not in {"GET", "HEAD"}:
             message = f"Cannot {request.method} {request.url}"
-            return await self._send(send, self._error(404, message, request), head)
+            return await self._send(send, error_response(404, message, request), head)
         resource, raw_id = route
         record_id: str | None = None
         if raw_id is not None:
@@ -268,7 +256,7 @@ class SandboxApp:
                 record_id = urllib.parse.unquote_to_bytes(raw_id).decode("utf-8")
             except UnicodeDecodeError:
                 return await self._send(
-                    send, self._error(400, f"Failed to decode param '{raw_id}'", request), head
+                    send, error_response(400, f"Failed to decode param '{raw_id}'", request), head
                 )
             self.stats.record_id(record_id)
 
@@ -276,7 +264,7 @@ class SandboxApp:
         verdict = limiter.hit(f"{name} {request.client}") if limiter is not None else None
         rate_headers = verdict.headers() if verdict is not None else []
         if verdict is not None and not verdict.allowed:
-            throttled = self._error(429, "ThrottlerException: Too Many Requests", request)
+            throttled = error_response(429, "ThrottlerException: Too Many Requests", request)
             return await self._send(send, throttled, head, rate_headers)
 
         kind = "ok"
@@ -309,18 +297,18 @@ class SandboxApp:
         return (resource, segments[3]) if segments[3] else None
 
     # ---- answers ----------------------------------------------------------------------
-    def _answer(self, request: _Request, resource: str, record_id: str | None) -> _Response:
+    def _answer(self, request: Request, resource: str, record_id: str | None) -> Response:
         api_key = request.headers.get("x-api-key")
         if not api_key:
-            return self._error(401, "Unauthorized", request)
+            return error_response(401, "Unauthorized", request)
         if api_key not in self.api_keys:
-            return self._error(500, "API Key not found.", request)
+            return error_response(500, "API Key not found.", request)
         query = None
         if record_id is None:
             try:
                 query = parse_list_query(request.params)
             except BadRequest:
-                return self._error(400, "Bad Request", request)
+                return error_response(400, "Bad Request", request)
         token = request.headers.get("x-connection-token")
         if token is None:
             dataset = self.other_dataset  # upstream: findFirst({connection_token: undefined})
@@ -330,97 +318,111 @@ class SandboxApp:
             message = f"Connection undefined for token {token}"
             if query is not None:  # the list handlers let the ReferenceError's name show
                 message = f"ReferenceError: {message}"
-            return self._error(500, message, request)
-        table = self._table(dataset, resource)
+            return error_response(500, message, request)
         if query is None:
             assert record_id is not None
             values = request.params.get("remote_data", [])
             remote = len(values) > 1 or bool(values and values[0])  # any value is truthy
             return self._retrieve(request, resource, record_id, remote)
-        cursor_index = None
-        if query.cursor is not None:
-            cursor_index = table.index_of(query.cursor.lower())
-            if cursor_index is None:
-                return self._error(500, "The provided cursor does not exist!", request)
-        problem = limit_error(query.limit, _PRISMA_TABLES[resource])
-        if problem is not None:
-            return self._error(500, problem, request)
-        selected = page(table, int(query.limit), cursor_index, query.cursor)
-        rows = b",".join(
-            self._record_bytes(table, index, query.remote_data)
-            for index in range(selected.start, selected.stop)
-        )
+        table = self._table(dataset, resource)
+        at = self._at(dataset)
+        with dataset.lock:  # hooks and advances from other threads wait for this page
+            dataset.materialise(at)
+            total = table.visible(at)
+            cursor_index = None
+            if query.cursor is not None:
+                cursor_index = table.index_of(query.cursor.lower())
+                if cursor_index is None or cursor_index >= total:  # gone, or not yet there
+                    return error_response(500, "The provided cursor does not exist!", request)
+            problem = limit_error(query.limit, _PRISMA_TABLES[resource])
+            if problem is not None:
+                return error_response(500, problem, request)
+            selected = page(table, int(query.limit), cursor_index, query.cursor, total)
+            rows = b",".join(
+                self._record_bytes(table, index, query.remote_data, at)
+                for index in range(selected.start, selected.stop)
+            )
         body = b"".join(
             (
                 b'{"data":[',
                 rows,
                 b'],"prev_cursor":',
-                _dumps(selected.prev_cursor),
+                dumps(selected.prev_cursor),
                 b',"next_cursor":',
-                _dumps(selected.next_cursor),
+                dumps(selected.next_cursor),
                 b"}",
             )
         )
-        return _Response(200, body)
+        return Response(200, body)
 
-    def _retrieve(
-        self, request: _Request, resource: str, record_id: str, remote: bool
-    ) -> _Response:
-        problem = _uuid_problem(record_id)
+    def _retrieve(self, request: Request, resource: str, record_id: str, remote: bool) -> Response:
+        problem = uuid_problem(record_id)
         if problem is not None:
             message = (
                 f"\nInvalid `prisma.{_PRISMA_TABLES[resource]}.findUnique()` invocation:\n\n\n"
                 f"Inconsistent column data: Error creating UUID, {problem}"
             )
-            return self._error(500, message, request)
+            return error_response(500, message, request)
         canonical = str(uuid.UUID(record_id))
         for dataset in (self.dataset, self.other_dataset):  # retrieve ignores the connection
             table = self._table(dataset, resource)
-            index = table.index_of(canonical)
-            if index is not None:
-                return _Response(200, self._record_bytes(table, index, remote))
+            at = self._at(dataset)
+            with dataset.lock:
+                dataset.materialise(at)
+                index = table.index_of(canonical)
+                if index is not None and table.created_ms(index) <= at:
+                    return Response(200, self._record_bytes(table, index, remote, at))
         return self._not_found(request, resource, record_id)
 
-    def _not_found(self, request: _Request, resource: str, record_id: str) -> _Response:
-        return self._error(500, f"{_RESOURCES[resource]} with ID {record_id} not found.", request)
-
-    @staticmethod
-    def _preflight(request: _Request) -> _Response:
-        """``cors``' answer to any OPTIONS: 204, allowed methods, requested headers echoed."""
-        headers = list(_CORS_PREFLIGHT)
-        asked = request.headers.get("access-control-request-headers")
-        if asked:
-            headers.append((b"access-control-allow-headers", asked.encode("latin-1")))
-        return _Response(204, b"", b"", headers)
+    def _not_found(self, request: Request, resource: str, record_id: str) -> Response:
+        return error_response(
+            500, f"{_RESOURCES[resource]} with ID {record_id} not found.", request
+        )
 
     @staticmethod
     def _table(dataset: Dataset, resource: str) -> RecordTable:
         return dataset.fulfillment_table if resource == "fulfillments" else dataset.order_table
 
-    def _record_bytes(self, table: RecordTable, index: int, remote: bool) -> bytes:
-        key = (id(table), index, remote)
+    def _record_bytes(self, table: RecordTable, index: int, remote: bool, at: int) -> bytes:
+        slot, version = table.state(index, at)
+        key = (id(table), slot, version, remote)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._cache[key] = _dumps(table.record(index, remote))
+            cached = self._cache[key] = dumps(table.slot_record(slot, remote, version))
         return cached
 
-    @staticmethod
-    def _error(status: int, message: str, request: _Request) -> _Response:
+    def _admin(self, request: Request, name: str) -> Response:
+        """The clock's routes: ``sandbox.advance`` moves it, ``sandbox.clock`` reads it."""
+        api_key = request.headers.get("x-api-key")
+        if not api_key:
+            return error_response(401, "Unauthorized", request)
+        if api_key not in self.api_keys:
+            return error_response(500, "API Key not found.", request)
+        if name == "sandbox.advance":
+            try:
+                self.clock.advance_by(parse_advance_query(request.params))
+            except ValueError as exc:
+                return error_response(400, str(exc), request)
+        dataset = self.dataset
+        at = self.clock.now_ms()
+        with dataset.lock:
+            dataset.materialise(at)
+            counts = (dataset.fulfillment_table.visible(at), dataset.order_table.visible(at))
         body = {
-            "statusCode": status,
-            "timestamp": _now_iso(),
-            "path": request.url,
-            "message": message,
+            "now": iso_ms(at),
+            "default_now": iso_ms(dataset.default_now_ms),
+            "fulfillments": counts[0],
+            "orders": counts[1],
         }
-        return _Response(status, _dumps(body))
+        return Response(200, dumps(body))
 
     def _fault_response(
         self,
         kind: str,
-        request: _Request,
+        request: Request,
         resource: str,
         record_id: str | None,
-    ) -> _Response | None:
+    ) -> Response | None:
         """The canned answer for fault ``kind``, or None to answer normally."""
         if kind in {"502", "503", "504"}:
             status = int(kind)
@@ -430,34 +432,34 @@ class SandboxApp:
                 f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
                 "</body>\r\n</html>\r\n"
             )
-            return _Response(status, page_html.encode(), _HTML, express=False)
+            return Response(status, page_html.encode(), HTML, express=False)
         if kind == "429":
             assert self.faults is not None
-            response = self._error(429, "ThrottlerException: Too Many Requests", request)
+            response = error_response(429, "ThrottlerException: Too Many Requests", request)
             response.headers = [(b"retry-after", format(self.faults.retry_after, "g").encode())]
             return response
         if kind == "500":
-            return self._error(500, "Internal server error", request)
+            return error_response(500, "Internal server error", request)
         if kind == "not_found":
             if record_id is None:
-                return self._error(500, "The provided cursor does not exist!", request)
+                return error_response(500, "The provided cursor does not exist!", request)
             return self._not_found(request, resource, record_id)
         if kind == "invalid_json":
-            return _Response(
+            return Response(
                 200,
                 b'{"id":"'
                 + (record_id or "").encode()
                 + b'","carrier":"UPS","tracking_numbers":["1Z',
             )
         if kind == "html":
-            return _Response(
+            return Response(
                 200,
                 b"<!DOCTYPE html><html><head><title>Panora</title></head>"
                 b"<body><h1>Something went wrong</h1><p>Please try again later.</p></body></html>",
-                _HTML,
+                HTML,
             )
         if kind == "null":
-            return _Response(200, b"null")
+            return Response(200, b"null")
         if kind == "wrong_types":
             record = {
                 "id": record_id,
@@ -471,15 +473,15 @@ class SandboxApp:
                 "modified_at": True,
             }
             if record_id is None:
-                return _Response(200, _dumps({"data": record, "prev_cursor": 1, "next_cursor": 2}))
-            return _Response(200, _dumps(record))
+                return Response(200, dumps({"data": record, "prev_cursor": 1, "next_cursor": 2}))
+            return Response(200, dumps(record))
         return None
 
     # ---- sending ----------------------------------------------------------------------
     async def _send(
         self,
         send: Send,
-        response: _Response,
+        response: Response,
         head: bool,
         extra: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
@@ -487,7 +489,7 @@ class SandboxApp:
         await send({"type": "http.response.body", "body": b"" if head else response.body})
 
     async def _start(
-        self, send: Send, response: _Response, extra: Sequence[tuple[bytes, bytes]]
+        self, send: Send, response: Response, extra: Sequence[tuple[bytes, bytes]]
     ) -> None:
         """Count the status and send the response's start (status and headers)."""
         self.stats.record_status(response.status)
@@ -500,7 +502,7 @@ class SandboxApp:
         )
 
     async def _send_broken(
-        self, send: Send, response: _Response, extra: Headers, *, more_body: bool
+        self, send: Send, response: Response, extra: Headers, *, more_body: bool
     ) -> None:
         """Announce the whole body, send half of it, then abort the connection."""
         await self._start(send, response, extra)

@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from fulfillkit.sandbox.data import RecordTable
+from fulfillkit.sandbox.dataset import RecordTable
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -153,18 +153,21 @@ def limit_error(limit: float, model: str) -> str | None:
     return None
 
 
-def page(table: RecordTable, limit: int, cursor_index: int | None, cursor: str | None) -> Page:
-    """The rows of one page (``cursor_index``: position of the cursor row, if any)."""
+def page(
+    table: RecordTable, limit: int, cursor_index: int | None, cursor: str | None, total: int
+) -> Page:
+    """The rows of one page among the first ``total`` rows of ``table`` (those that exist
+    at the moment served; ``cursor_index``: position of the cursor row, if any, below
+    ``total``)."""
     start = 0
     if cursor_index is not None:
         start = cursor_index
-        stamp = table.created_at(cursor_index)
+        stamp = table.created_ms(cursor_index)
         first = cursor_index
-        while first > 0 and table.created_at(first - 1) == stamp:
+        while first > 0 and table.created_ms(first - 1) == stamp:
             first -= 1
         if first + limit > cursor_index:  # re-serve the ties, as long as the page advances
             start = first
-    total = len(table)
     stop = min(start + limit, total)
     next_cursor = encode_cursor(table.ids[start + limit]) if start + limit < total else None
     prev_cursor = encode_cursor(cursor) if cursor is not None else None

@@ -135,14 +135,16 @@ def serve(
     host: str = "127.0.0.1",
     *,
     ready: Callable[[str], object] | None = None,
+    app: SandboxApp | None = None,
     **app_kwargs: Any,
 ) -> None:
-    """Serve a new ``SandboxApp(**app_kwargs)`` until interrupted; blocks.
+    """Serve ``app`` (default: a new ``SandboxApp(**app_kwargs)``) until interrupted; blocks.
 
     ``ready``, if given, is called with the base URL once the socket is bound (``python -m
     fulfillkit.sandbox`` prints it).
     """
-    app = SandboxApp(**app_kwargs)
+    if app is None:
+        app = SandboxApp(**app_kwargs)
     sock = bind_socket(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
     server = _server(app, host, sock.getsockname()[1])

@@ -19,7 +19,8 @@ class SandboxStats:
         requests: HTTP requests received.
         by_status: responses per status code.
         by_route: requests per route name (``fulfillments.retrieve``, ``fulfillments.list``,
-            ``orders.retrieve``, ``orders.list`` or ``unknown``).
+            ``orders.retrieve``, ``orders.list``, the clock's ``sandbox.advance`` and
+            ``sandbox.clock``, or ``unknown``).
         per_id: retrieve requests per decoded id.
         seen_ids: decoded retrieve ids, in arrival order.
         raw_paths: raw (still percent-encoded) request paths, in arrival order.
