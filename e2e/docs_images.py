@@ -1,4 +1,4 @@
-"""Refresh the README's pictures in docs/: the carrier chart (drawn here, from the sandbox)
+"""Refresh the docs' pictures in docs/: the carrier chart (drawn here, from the sandbox)
 and the explorer (copied from the last ``make e2e`` screenshot, build/e2e/explorer.png).
 
 Run: ``.venv/bin/python e2e/docs_images.py`` after ``make e2e``.

@@ -1,5 +1,5 @@
 """The HTML report in a real browser: open the file, no console errors, no network, every
-carrier row on the page, a screenshot for the README.
+carrier row on the page, a screenshot for the docs (``docs/report.png``).
 
 1. builds a report from the embedded sandbox (fetched over loopback HTTP with the client,
    remote data on, so the status shares and the audit's remote-data rules show), with a

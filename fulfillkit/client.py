@@ -1,8 +1,8 @@
 """``AsyncClient`` and ``Client``: Panora fulfillments by id, one or thousands.
 
 Both are thin faces over one async core, :class:`~fulfillkit.fetch.engine.Fetcher` (the
-batch engine, over the request loop, the protocol and the transport; see the README's
-"Design"). :class:`AsyncClient` awaits it; :class:`Client` runs it on an event loop in a
+batch engine, over the request loop, the protocol and the transport; see
+``docs/design.md``). :class:`AsyncClient` awaits it; :class:`Client` runs it on an event loop in a
 worker thread (:class:`~fulfillkit.fetch.loopthread.LoopThread`), so it works unchanged in
 a Jupyter cell, where a loop is already running.
 

@@ -2,7 +2,7 @@
 
     FulfillkitError
     ├── ConfigurationError        bad client settings: missing key or token, unsafe base URL
-    ├── InvalidIdError            (also a ValueError) empty or non-string id, before any request
+    ├── InvalidIdError            (also a ValueError) a blank, missing or non-text id, checked first
     ├── BatchInterrupted          Ctrl-C during get_many, get_orders, list; carries .partial
     ├── ClientClosedError         (also RuntimeError) the client was closed, even mid-call
     ├── CheckpointError           the checkpoint file is unusable or belongs to another connection
@@ -13,8 +13,8 @@
     │   ├── NotAStoreError        the file is not a fulfillkit store (or is damaged): untouched
     │   ├── StoreVersionError     written by a newer fulfillkit, or needs an upgrade step
     │   └── StoreBusyError        another process is writing to it (after a bounded wait)
-    ├── FieldMappingCollisionError (also ValueError, in frame.py) two keys, one column
-    ├── ExportFormatError         (also ValueError, in export.py) unknown file suffix
+    ├── FieldMappingCollisionError (also ValueError, in fulfillkit.frames) two keys, one column
+    ├── ExportFormatError         (also ValueError, in fulfillkit.frames) unknown suffix or option
     └── FetchFailed               a request for one record failed; has .kind/.status/.attempts
         ├── APIStatusError        the server answered with an error status
         │   ├── AuthenticationError   kind "auth": missing/unknown API key or connection token
@@ -155,7 +155,8 @@ class ConfigurationError(FulfillkitError):
 
 
 class InvalidIdError(FulfillkitError, ValueError):
-    """An id is empty or not a string. Raised before any request is sent."""
+    """An id is empty, blank or not text, or the ids are not a collection of them (a
+    DataFrame, a bare string). Raised before any request is sent."""
 
 
 class FetchFailed(FulfillkitError):

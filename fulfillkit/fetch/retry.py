@@ -3,7 +3,7 @@
 Nothing here does I/O, so the whole policy is unit-tested as tables. The client loops ask
 :func:`classify` what a response means and :meth:`RetryPolicy.delay` how long to sleep.
 
-Panora specifics (see the README's "Failure modes"):
+Panora specifics (see ``docs/failure-modes.md``):
 
 * Panora answers several *deterministic* failures with status 500: an unknown id
   (``Fulfillment with ID ... not found.``), an unknown API key (``API Key not found.``), an

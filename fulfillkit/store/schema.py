@@ -1,7 +1,7 @@
 """The store's schema: tables, documented views, the format version, and the file check.
 
 A store is a DuckDB file. Its tables are the store's own (``fk_*``); what users query are
-the views (see the README, "Keeping a store"):
+the views (see the docs page "Keeping a store" (docs/store.md)):
 
 * ``fulfillments`` / ``orders``: the current state, one row per ``(connection, id)``: the
   record verbatim (``raw_json``, byte for byte what Panora sent), its typed columns (the
