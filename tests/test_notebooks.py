@@ -16,10 +16,15 @@ nbclient = pytest.importorskip("nbclient")
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = ["01-quickstart.ipynb", "02-carrier-report.ipynb", "03-explorer.ipynb"]
+EXPECTED = [
+    "01-quickstart.ipynb",
+    "02-carrier-report.ipynb",
+    "03-explorer.ipynb",
+    "04-keep-it-current.ipynb",
+]
 
 
-def test_the_three_notebooks_are_there() -> None:
+def test_the_notebooks_are_there() -> None:
     assert [p.name for p in NOTEBOOKS] == EXPECTED
 
 
