@@ -10,7 +10,9 @@ Modes (each prints one JSON line: seconds, requests sent, what the run found, pe
   ceil(n / page size) per resource), later runs list only from the stored cursor and
   re-read what may have changed;
 * ``relist``: what a notebook without a store does on every run: list the whole
-  connection (``client.list(remote_data=True)``) and build the frame (``fk.to_frame``).
+  connection (``client.list(remote_data=True)``) and build the frame (``fk.to_frame``);
+* ``frame``: ``fk.Store(path).to_frame()``: the frame from the stored typed columns, with
+  zero requests (compare with ``bench_frame.py --worker fulfillkit`` on the same records).
 """
 
 from __future__ import annotations
@@ -70,20 +72,40 @@ def relist(url: str) -> dict[str, object]:
     return {"seconds": seconds, "requests": requests, "records": len(records), "rows": len(frame)}
 
 
+def frame(store_path: Path) -> dict[str, object]:
+    """The store's frame, built from its typed columns (no request)."""
+    from _common import rss_kb
+
+    import fulfillkit as fk
+
+    store = fk.Store(store_path)
+    before = rss_kb("VmRSS")
+    started = time.perf_counter()
+    df = store.to_frame()
+    seconds = time.perf_counter() - started
+    after = rss_kb("VmRSS")
+    growth = None if before is None or after is None else (after - before) / 1024
+    return {"seconds": seconds, "rows": len(df), "columns": df.shape[1], "growth_mb": growth}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one mode once and print its JSON line."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--mode", choices=("sync", "relist"), required=True)
-    parser.add_argument("--url", required=True)
+    parser.add_argument("--mode", choices=("sync", "relist", "frame"), required=True)
+    parser.add_argument("--url")
     parser.add_argument("--store", type=Path)
     parser.add_argument("--refresh", default="auto")
     parser.add_argument("--no-orders", action="store_true")
     args = parser.parse_args(argv)
     reset_peak_rss()
+    if args.mode != "relist" and args.store is None:
+        parser.error(f"--mode {args.mode} needs --store")
+    if args.mode != "frame" and args.url is None:
+        parser.error(f"--mode {args.mode} needs --url")
     if args.mode == "sync":
-        if args.store is None:
-            parser.error("--mode sync needs --store")
         result = sync(args.url, args.store, args.refresh, not args.no_orders)
+    elif args.mode == "frame":
+        result = frame(args.store)
     else:
         result = relist(args.url)
     result.update(mode=args.mode, peak_mb=peak_rss_mb())

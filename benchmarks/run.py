@@ -21,6 +21,13 @@ median of its runs. Sections:
 4. **Sink memory**: 100,000 ids at 0 ms, peak RSS with and without ``sink=``.
 5. **Audit**, 100,000 sandbox fulfillments: ``fk.audit`` vs the same rules as a loop over
    rows (``bench_audit.py``, which also checks that both find the same).
+6. **Store**, 100,000 fulfillments at 0 ms (``bench_store.py``): the first sync (its
+   requests against ceil(n / page size)), a resync with nothing new (``refresh="none"`` and
+   ``"auto"``) and one after the living sandbox moved a week on (about 1% new, 1.4%
+   changed), each against listing the whole connection again as a notebook without a
+   store does; and ``store.to_frame()`` against ``fk.to_frame`` of the same records from
+   dicts, time and peak memory. (The official SDK keeps no store, and its page iterator
+   does not stop on a null cursor, so it has no row here.)
 
 Every measurement runs in a fresh subprocess (``bench_fetch.py``, ``bench_sdk.py``,
 ``bench_frame.py``, ``bench_sink.py``, ``bench_audit.py``), so one approach's imports and
@@ -351,6 +358,119 @@ def print_table(sections: list[tuple[str, list[Row]]]) -> None:
             )
 
 
+# -- 6. store --------------------------------------------------------------------------------
+
+
+def _advance(url: str, days: int) -> None:
+    """Move the served sandbox's clock (its admin route)."""
+    import httpx
+
+    from fulfillkit.sandbox import SANDBOX_API_KEY
+
+    answer = httpx.post(
+        f"{url}/_sandbox/advance",
+        params={"days": days},
+        headers={"x-api-key": SANDBOX_API_KEY},
+        timeout=120,
+    )
+    answer.raise_for_status()
+
+
+def store_section(n: int, repeats: int, tmp: Path) -> list[Row]:
+    """``bench_store.py`` runs: first sync, resyncs, and the store's frame vs dicts."""
+    worker = [sys.executable, str(HERE / "bench_store.py")]
+    base = tmp / "base.duckdb"
+    runs: dict[str, list[dict[str, Any]]] = {}
+
+    def add(name: str, result: dict[str, Any]) -> None:
+        runs.setdefault(name, []).append(result)
+        log(f"  store {name:<16} {result['seconds']:.3f} s, {result.get('requests', 0)} requests")
+
+    def copy(name: str) -> Path:
+        target = tmp / f"{name}.duckdb"
+        shutil.copyfile(base, target)
+        return target
+
+    with sandbox_server(latency=0.0, n=n) as url:
+        sync = [*worker, "--mode", "sync", "--url", url, "--no-orders"]
+        add("first", run_json([*sync, "--store", str(base)], timeout=1800))
+        for i in range(repeats):
+            add("relist", run_json([*worker, "--mode", "relist", "--url", url], timeout=1800))
+            add("none", run_json([*sync, "--store", str(copy(f"n{i}")), "--refresh", "none"]))
+            add("auto", run_json([*sync, "--store", str(copy(f"a{i}")), "--refresh", "auto"]))
+        _advance(url, 7)
+        for i in range(repeats):
+            store = copy(f"w{i}")
+            add("week-auto", run_json([*sync, "--store", str(store)], timeout=1800))
+            add("relist-week", run_json([*worker, "--mode", "relist", "--url", url]))
+    data = tmp / f"records-{n}.ndjson"
+    write_records(data, n)
+    for i in range(repeats):
+        order = ("store", "dicts") if i % 2 == 0 else ("dicts", "store")
+        for approach in order:
+            if approach == "store":
+                add("frame-store", run_json([*worker, "--mode", "frame", "--store", str(base)]))
+            else:
+                argv = [sys.executable, str(HERE / "bench_frame.py"), "--worker", "fulfillkit"]
+                add("frame-dicts", run_json([*argv, "--data", str(data)], timeout=900))
+    data.unlink()
+    return store_rows(runs, n)
+
+
+def store_rows(runs: dict[str, list[dict[str, Any]]], n: int) -> list[Row]:
+    """The store section's rows: time ratios against relisting, requests, memory."""
+    med = {name: median([r["seconds"] for r in rs]) for name, rs in runs.items()}
+    requests = {name: max(int(r.get("requests", 0)) for r in rs) for name, rs in runs.items()}
+    pages = -(-n // 100)
+    week = runs["week-auto"][0]
+    rows = [
+        Row(
+            "first sync (fulfillments, pages of 100)",
+            med["first"],
+            note=f"{requests['first']} requests (ceil(n/100) = {pages})",
+        ),
+        Row(
+            "relist everything (no store)",
+            med["relist"],
+            "1.00x",
+            note=f"{requests['relist']} requests",
+        ),
+        Row(
+            "resync, nothing new, refresh=none",
+            med["none"],
+            f"{med['relist'] / med['none']:.1f}x",
+            note=f"{requests['none']} requests",
+        ),
+        Row(
+            "resync, nothing new, refresh=auto",
+            med["auto"],
+            f"{med['relist'] / med['auto']:.1f}x",
+            note=f"{requests['auto']} requests: the cheaper of open by id or a rescan",
+        ),
+        Row(
+            "resync a week later, refresh=auto",
+            med["week-auto"],
+            f"{med['relist-week'] / med['week-auto']:.1f}x",
+            note=f"{requests['week-auto']} requests; new {week['new']:,}, changed "
+            f"{week['changed']:,} of {n:,} ({week['new'] / n:.1%} new, "
+            f"{week['changed'] / n:.1%} changed)",
+        ),
+    ]
+    store_peak = max(r["peak_mb"] for r in runs["frame-store"])
+    dict_peak = max(r["peak_mb"] for r in runs["frame-dicts"])
+    rows.append(
+        Row(
+            "store.to_frame() from typed columns",
+            med["frame-store"],
+            f"{med['frame-store'] / med['frame-dicts']:.2f}x of dicts",
+            peak_mb=store_peak,
+            note=f"peak {store_peak / dict_peak:.2f}x of to_frame from dicts (target <= 0.3x time)",
+        )
+    )
+    rows.append(Row("fk.to_frame(dicts)", med["frame-dicts"], "1.00x", peak_mb=dict_peak))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every section and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -433,6 +553,17 @@ def main(argv: list[str] | None = None) -> int:
             audit_rows(audit_n, args.frame_repeats),
         )
     )
+
+    store_n = 10_000 if args.quick else 100_000
+    log(f"6. store, {store_n:,} fulfillments ...")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        sections.append(
+            (
+                f"Store: {store_n:,} fulfillments at 0 ms (ratio: relisting time / this; "
+                "to_frame: this / from dicts)",
+                store_section(store_n, 3, Path(tmp_name)),
+            )
+        )
 
     print()
     print(

@@ -5,18 +5,18 @@ meanwhile (not even read-only). So the store never holds the file for a kernel's
 
 * a **read** (``to_frame``, ``sql``, ``history``) opens the file, reads, and closes it;
   when another process holds it at that moment, the open is retried for a bounded time;
-* a **write** (a sync) first takes the store's sync lock, a small ``<file>.lock`` beside
-  it (an OS advisory lock, released by the OS when the holder dies, even by SIGKILL), then
-  opens the file read-write for the whole sync and commits page by page. A second writer
-  waits at most ``busy_timeout`` seconds, then gets :class:`~fulfillkit.StoreBusyError`
-  naming the holder (process id, host, since when);
+* a **write** (a sync) opens the file for the whole sync and commits page by page. DuckDB's
+  own lock on the file (an OS lock, released by the OS when the holder dies, even by
+  SIGKILL) keeps every other process out meanwhile: a second writer, or a reader, waits at
+  most ``busy_timeout`` seconds, then gets :class:`~fulfillkit.StoreBusyError` naming the
+  holder's process id;
 * inside one process, every operation on a path shares one DuckDB connection (a read
   during a sync, from the explorer's thread say, uses a cursor of the sync's connection:
   DuckDB refuses two differently configured connections to one file in a process).
 
-Before a file that already exists is opened read-write for the first time, it is opened
-read-only and checked (:mod:`fulfillkit.store.schema`): a file that is not a fulfillkit
-store, or is damaged, gets one clear error and is never modified.
+Every time the file is opened it is checked before anything is written
+(:mod:`fulfillkit.store.schema`): a file that is not a fulfillkit store, or is damaged, gets
+one clear error and is never modified.
 
 Example:
     >>> db = Database(":memory:")
@@ -28,26 +28,18 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import Final
 
 import duckdb
 
 from fulfillkit.errors import NotAStoreError, StoreBusyError
-
-try:  # POSIX; elsewhere the DuckDB file lock alone keeps writers apart
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["MEMORY", "Database"]
 
@@ -71,7 +63,6 @@ class _PathState:
     guard: threading.Lock = field(default_factory=threading.Lock)
     writer: threading.Lock = field(default_factory=threading.Lock)
     handle: _Handle | None = None
-    checked: bool = False
 
 
 _REGISTRY: dict[str, _PathState] = {}
@@ -125,38 +116,12 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({MEMORY if self.path is None else str(self.path)!r})"
 
-    @property
-    def lock_path(self) -> Path | None:
-        """The sync lock file beside the store (``None`` in memory)."""
-        return None if self.path is None else self.path.with_name(self.path.name + ".lock")
-
     # -- connections ------------------------------------------------------------------------
 
-    def _probe(self) -> None:
-        """Check an existing file read-only before anything is written to it or beside it
-        (once per process): a file that is not a store is refused, never modified."""
-        assert self.path is not None
-        state = self._shared
-        if state.checked or not self.path.exists():
-            return
-        with self._retrying() as attempt:
-            while True:
-                try:
-                    probe = duckdb.connect(str(self.path), read_only=True)
-                    break
-                except duckdb.Error as exc:
-                    attempt(exc)
-        try:
-            if self._check is not None:
-                self._check(_configure(probe))
-        finally:
-            probe.close()
-        state.checked = True
-
     def _open(self) -> duckdb.DuckDBPyConnection:
-        """A read-write connection to the file, retried while another process holds it."""
+        """A connection to the file, retried while another process holds it, and checked
+        before anything is written (a foreign file is closed untouched)."""
         assert self.path is not None
-        self._probe()
         with self._retrying() as attempt:
             while True:
                 try:
@@ -164,7 +129,12 @@ class Database:
                     break
                 except duckdb.Error as exc:
                     attempt(exc)
-        self._shared.checked = True
+        try:
+            if self._check is not None:
+                self._check(_configure(connection))
+        except BaseException:
+            connection.close()
+            raise
         return _configure(connection)
 
     @contextlib.contextmanager
@@ -191,27 +161,11 @@ class Database:
         yield attempt
 
     def _busy_message(self, text: str) -> str:
-        holder = self._holder()
         pid = _PID.search(text)
-        who = holder or (f"process {pid.group(1)}" if pid else "another process")
+        who = f"process {pid.group(1)}" if pid else "another process"
         return (
-            f"store {self.path} is in use by {who}; waited {self.busy_timeout:g} s "
-            "(busy_timeout). Try again when it has finished"
-        )
-
-    def _holder(self) -> str | None:
-        """Who holds the sync lock, as the lock file says (``None``: unknown)."""
-        lock = self.lock_path
-        if lock is None:
-            return None
-        try:
-            info = json.loads(lock.read_text(encoding="utf-8") or "{}")
-        except (OSError, ValueError):
-            return None
-        if not isinstance(info, dict) or "pid" not in info:
-            return None
-        return (
-            f"a sync in process {info.get('pid')} on {info.get('host')} since {info.get('since')}"
+            f"store {self.path} is in use by {who} (a sync holds it while it runs); waited "
+            f"{self.busy_timeout:g} s (busy_timeout). Try again when it has finished"
         )
 
     @contextlib.contextmanager
@@ -267,57 +221,13 @@ class Database:
                 f"process; waited {self.busy_timeout:g} s (busy_timeout)"
             )
         try:
-            if self.path is not None:
-                self._probe()
-            with self._sync_lock(), self._connection() as connection:
+            with self._connection() as connection:
                 yield connection
         finally:
             writer.release()
-
-    @contextlib.contextmanager
-    def _sync_lock(self) -> Iterator[None]:
-        """The cross-process sync lock (``<file>.lock``), with who holds it written in."""
-        lock = self.lock_path
-        if lock is None or fcntl is None:
-            yield
-            return
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        file: IO[str] = lock.open("a+", encoding="utf-8")
-        try:
-            deadline = time.monotonic() + self.busy_timeout
-            while True:
-                try:
-                    fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise StoreBusyError(self._busy_message("")) from None
-                    time.sleep(0.05)
-            file.seek(0)
-            file.truncate()
-            since = datetime.now(UTC).isoformat(timespec="seconds")
-            file.write(
-                json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": since})
-            )
-            file.flush()
-            try:
-                yield
-            finally:
-                with contextlib.suppress(OSError):
-                    file.seek(0)
-                    file.truncate()
-                    file.flush()
-                fcntl.flock(file.fileno(), fcntl.LOCK_UN)
-        finally:
-            file.close()
 
     def close(self) -> None:
         """Release an in-memory database (a file holds nothing between operations)."""
         if self._memory is not None:
             self._memory.close()
             self._memory = None
-
-
-def describe_error(exc: Any) -> str:
-    """DuckDB's first line of an error, for messages."""
-    return str(exc).splitlines()[0][:300]

@@ -10,6 +10,7 @@ made per record.
 
 Example:
     >>> from fulfillkit.store.database import Database
+    >>> from fulfillkit.store.schema import ensure
     >>> db = Database(":memory:")
     >>> with db.write() as con:
     ...     ensure(con)
@@ -19,10 +20,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import duckdb
 import pandas as pd
@@ -30,19 +31,21 @@ import pyarrow as pa
 
 from fulfillkit.errors import ConfigurationError, StoreError
 from fulfillkit.frames import to_pandas
+from fulfillkit.frames.records import CHUNK
 from fulfillkit.store.database import Database
-from fulfillkit.store.schema import check, ensure, typed_schema
+from fulfillkit.store.schema import check, typed_schema
 
 __all__ = [
     "Filters",
     "connection_labels",
     "current_table",
-    "ensure",
     "history_table",
     "query",
     "status_changes_table",
+    "with_current",
 ]
 
+T = TypeVar("T")
 _READ_ONLY: Final = {"SELECT"}
 
 
@@ -100,6 +103,31 @@ def connection_labels(db: Database) -> list[str]:
             return []
         rows = con.sql("SELECT connection FROM fk_connections ORDER BY created_at").fetchall()
     return [label for (label,) in rows]
+
+
+def with_current(
+    db: Database,
+    resource: str,
+    filters: Filters,
+    build: Callable[[Any, bool], T],
+) -> T:
+    """``build(data, several)`` on the current typed columns of ``resource``, read in one
+    open of the file: ``data`` is an Arrow stream of record batches (never the whole result
+    at once) in order of connection, ``created_at`` and id, with a leading ``connection``
+    column exactly when the store holds several connections (``several``)."""
+    names = ", ".join(f'"{name}"' for name in typed_schema(resource).names)
+    where, params = filters.where()
+    with db.read() as con:
+        if not _readable(con):
+            return build(_empty(resource).drop_columns(["connection"]), False)
+        several = len(con.sql("SELECT connection FROM fk_connections").fetchall()) > 1
+        columns = f"connection, {names}" if several else names
+        relation = con.sql(
+            f"SELECT {columns} FROM {resource} WHERE {where} "
+            "ORDER BY connection, created_at NULLS LAST, id",
+            params=params,
+        )
+        return build(relation.to_arrow_reader(CHUNK), several)
 
 
 def current_table(db: Database, resource: str, filters: Filters) -> pa.Table:

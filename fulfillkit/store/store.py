@@ -39,6 +39,7 @@ from fulfillkit.store.readers import (
     history_table,
     query,
     status_changes_table,
+    with_current,
 )
 from fulfillkit.store.report import SyncReport
 from fulfillkit.store.schema import check
@@ -204,18 +205,6 @@ class Store:
         """The labels of the connections the store holds (the ``connection`` column)."""
         return connection_labels(self._db)
 
-    def _records(
-        self,
-        connection: str | Sequence[str] | None,
-        since: datetime | str | None,
-        until: datetime | str | None,
-    ) -> tuple[pa.Table, tuple[str, ...]]:
-        table = current_table(self._db, "fulfillments", Filters(connection, since, until))
-        leading = ("connection",) if len(self.connections()) > 1 else ()
-        if not leading:
-            table = table.drop_columns(["connection"])
-        return table, leading
-
     def to_arrow(
         self,
         *,
@@ -238,11 +227,14 @@ class Store:
         id. The other options are :func:`~fulfillkit.to_frame`'s (``remote_data``
         defaults to whether the records were stored with it).
         """
-        table, leading = self._records(connection, since, until)
-        return arrow_from_record_table(
-            table,
-            leading=leading,
-            **_frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings),
+        options = _frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings)
+        return with_current(
+            self._db,
+            "fulfillments",
+            Filters(connection, since, until),
+            lambda data, several: arrow_from_record_table(
+                data, leading=("connection",) if several else (), **options
+            ),
         )
 
     def to_frame(
@@ -266,11 +258,14 @@ class Store:
             >>> Store(":memory:").to_frame().columns[:3].tolist()
             ['id', 'remote_id', 'order_id']
         """
-        table, leading = self._records(connection, since, until)
-        return frame_from_record_table(
-            table,
-            leading=leading,
-            **_frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings),
+        options = _frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings)
+        return with_current(
+            self._db,
+            "fulfillments",
+            Filters(connection, since, until),
+            lambda data, several: frame_from_record_table(
+                data, leading=("connection",) if several else (), **options
+            ),
         )
 
     def to_polars(
