@@ -10,6 +10,7 @@ demo, notebooks and tests run against this instead:
   demos and tests);
 * :class:`Faults` injects gateway errors, throttling, dropped and truncated responses,
   slowness and malformed bodies, deterministically;
+* :func:`advance` gives the same connection later (shipments move on), for stores to sync;
 * :class:`SandboxServer` serves an app over real HTTP (uvicorn in a thread), and
   :func:`serve` blocks serving one (``python -m fulfillkit.sandbox``).
 
@@ -21,6 +22,7 @@ Example:
 
 from fulfillkit.sandbox.app import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, SandboxApp
 from fulfillkit.sandbox.data import Dataset, make_dataset
+from fulfillkit.sandbox.evolve import advance
 from fulfillkit.sandbox.faults import Faults
 from fulfillkit.sandbox.ratelimit import FAST_RATE_LIMIT, PANORA_RATE_LIMIT
 from fulfillkit.sandbox.server import SandboxServer, serve
@@ -36,6 +38,7 @@ __all__ = [
     "SandboxApp",
     "SandboxServer",
     "SandboxStats",
+    "advance",
     "make_dataset",
     "serve",
 ]
