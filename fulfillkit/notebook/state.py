@@ -259,7 +259,7 @@ class ExplorerState:
     def grid_frame(self) -> pd.DataFrame:
         """The window's rows as the grid shows them: the :data:`GRID_COLUMNS` (or every
         column but :data:`HIDDEN_COLUMNS`), with the carrier label under the current
-        choice after ``carrier``, missing values as ``None``, timestamps as UTC text."""
+        choice after ``carrier``, missing values as empty text, timestamps as UTC text."""
         selection = self.selection
         if selection is None or self._labels is None:
             return pd.DataFrame()
@@ -323,14 +323,17 @@ class ExplorerState:
         findings.attrs = dict(self._findings.attrs)
         return findings
 
-    def not_run(self) -> dict[str, str]:
-        """Audit rules that could not run on this frame, and what each needs (from the
-        audit's ``attrs["not_run"]``; empty for an audit that does not report them)."""
+    def not_run(self) -> dict[str, str] | None:
+        """Audit rules that could not run on this frame, and what each needs (the audit's
+        ``attrs["not_run"]``); ``None`` when the audit does not say."""
         if self.frame is None:
-            return {}
+            return None
         self.findings()
         assert self._findings is not None
-        return {str(k): str(v) for k, v in dict(self._findings.attrs.get("not_run", {})).items()}
+        not_run = self._findings.attrs.get("not_run")
+        if not_run is None:
+            return None
+        return {str(k): str(v) for k, v in dict(not_run).items()}
 
     # -- exports -----------------------------------------------------------------------------
 
@@ -364,7 +367,8 @@ class ExplorerState:
 
     def _selection_mask(self) -> np.ndarray[Any, np.dtype[np.bool_]]:
         frame = self.frame
-        assert frame is not None and self._labels is not None
+        assert frame is not None
+        assert self._labels is not None
         if self._mask is not None:
             return self._mask
         f = self.filters
@@ -430,18 +434,18 @@ def _found(frame: pd.DataFrame, text: str) -> Any:
 
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text for timestamps (UTC, to the second), ``None`` for every missing value."""
+    """Text for timestamps (UTC, to the second), an empty cell for every missing value."""
     out = {}
     for name, column in frame.items():
         if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
             column.dtype
         ):
             text = pd.to_datetime(column, utc=True).dt.strftime("%Y-%m-%d %H:%M:%S")
-            out[name] = text.astype(object).where(column.notna(), None)
+            out[name] = text.astype(object).where(column.notna(), "")
         elif pd.api.types.is_timedelta64_dtype(column.dtype):
-            out[name] = column.astype(str).astype(object).where(column.notna(), None)
+            out[name] = column.astype(str).astype(object).where(column.notna(), "")
         else:
-            out[name] = column.astype(object).where(column.notna(), None)
+            out[name] = column.astype(object).where(column.notna(), "")
     return pd.DataFrame(out, columns=frame.columns)
 
 

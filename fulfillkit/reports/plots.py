@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_STATUS",
     "PALETTE",
-    "STATUS_COLORS",
     "STATUS_CHANGE_COLUMNS",
+    "STATUS_COLORS",
     "plot_fulfillment_lag",
     "plot_status_mix",
     "plot_time_in_status",
@@ -155,7 +155,13 @@ def plot_status_mix(
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
         ['DHL (1)']
     """
-    counts = status_mix(data, carrier=carrier, table=table)
+    frame = _needs(
+        frame_of(data, what="fk.plot_status_mix"),
+        ("id", "shipment_status"),
+        "fk.plot_status_mix",
+        "fetch with remote_data=True (Shopify's shipment_status is in the raw record)",
+    )
+    counts = status_mix(frame, carrier=carrier, table=table)
     if len(counts) > top + 1:
         others = f"all others ({len(counts) - top})"
         rest = counts.iloc[top:].sum()
@@ -325,9 +331,7 @@ def plot_tracking_coverage(data: object, freq: str = "W") -> Figure:
 # --- time in status ----------------------------------------------------------------------
 
 
-def time_in_status(
-    data: object, start: str = "in_transit", end: str = "delivered"
-) -> pd.DataFrame:
+def time_in_status(data: object, start: str = "in_transit", end: str = "delivered") -> pd.DataFrame:
     """Per fulfillment seen entering ``start`` and later ``end``: ``id``, ``carrier`` (the
     stated carrier, folded to its canonical name), ``started_at``, ``ended_at`` and
     ``hours`` between them (``Float64``). ``data`` is :func:`fulfillkit.status_changes`'
@@ -420,9 +424,7 @@ def _status_changes_of(data: object) -> pd.DataFrame:
             "fk.time_in_status takes a store or fk.status_changes(store)'s frame; "
             f"got {type(data).__name__}"
         )
-    return _needs(
-        data, STATUS_CHANGE_COLUMNS, "fk.time_in_status", "pass fk.status_changes(store)"
-    )
+    return _needs(data, STATUS_CHANGE_COLUMNS, "fk.time_in_status", "pass fk.status_changes(store)")
 
 
 def _tracking_columns(frame: pd.DataFrame) -> tuple[Any, Any]:
