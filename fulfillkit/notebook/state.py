@@ -401,7 +401,9 @@ def _fulfillments(frame: pd.DataFrame) -> int:
 
 
 def _counted(values: pd.Series[Any]) -> list[tuple[str, str]]:
-    counts = values.value_counts(sort=True, dropna=True)
+    """(label with count, value), largest first, ties by name (as the carrier report)."""
+    counts = values.value_counts(sort=False, dropna=True).sort_index()
+    counts = counts.sort_values(ascending=False, kind="stable")
     return [(f"{name} ({int(n):,})", str(name)) for name, n in counts.items()]
 
 
@@ -409,7 +411,7 @@ def _in_days(frame: pd.DataFrame, start: date | None, end: date | None) -> Any:
     if "created_at" not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
     created = pd.to_datetime(frame["created_at"], utc=True)
-    keep = created.notna().to_numpy(dtype=bool)
+    keep = created.notna().to_numpy(dtype=bool, copy=True)
     if start is not None:
         keep &= (created >= pd.Timestamp(start, tz="UTC")).to_numpy(dtype=bool)
     if end is not None:

@@ -354,15 +354,14 @@ def time_in_status(data: object, start: str = "in_transit", end: str = "delivere
     status = frame["to_status"].astype("string")
     began = (
         frame[(status == start).fillna(False).to_numpy(dtype=bool)]
-        .groupby("id", sort=False)
+        .groupby("id", sort=False, as_index=False)
         .agg(carrier=("carrier", "first"), started_at=("changed_at", "min"))
     )
-    reached = frame[(status == end).fillna(False).to_numpy(dtype=bool)].merge(
-        began["started_at"], left_on="id", right_index=True
-    )
-    reached = reached[reached["changed_at"] >= reached["started_at"]]
-    ended = reached.groupby("id", sort=False)["changed_at"].min().rename("ended_at")
-    out = began.join(ended, how="inner").reset_index()
+    reached = frame.loc[(status == end).fillna(False).to_numpy(dtype=bool), ["id", "changed_at"]]
+    reached = reached.merge(began[["id", "started_at"]], on="id")
+    reached = reached[(reached["changed_at"] >= reached["started_at"]).to_numpy(dtype=bool)]
+    ended = reached.groupby("id", sort=False, as_index=False).agg(ended_at=("changed_at", "min"))
+    out = began.merge(ended, on="id")
     out["carrier"] = canonical_carriers(out["carrier"].astype("string"))
     hours = (out["ended_at"] - out["started_at"]).dt.total_seconds() / 3600
     out["hours"] = hours.astype("Float64")
