@@ -261,9 +261,11 @@ def explorer() -> nbformat.NotebookNode:
     cells = [
         new_markdown_cell(
             "# The fulfillment explorer\n\n"
-            "Paste ids or upload a file of ids, tick `remote_data`, press **Fetch**. Then "
-            "filter by carrier, page through the table, read the errors, the carrier "
-            "report and chart, and export the selection to CSV or Parquet.\n\n"
+            "An analyst's workbench in one widget. Paste ids or upload a file of ids, tick "
+            "`remote_data`, press **Fetch**; then filter by carrier, shipment status, "
+            "creation date or an id, sort and search the grid, pick columns, read the "
+            "errors, the carrier report, the audit's findings and the charts, and export "
+            "the selection to CSV or Parquet.\n\n"
             "Without `PANORA_API_KEY` the explorer uses the embedded sandbox and fills in "
             "its ids (and two that do not exist): just press **Fetch**. With "
             "`PANORA_API_KEY` and `PANORA_CONNECTION_TOKEN` set it fetches from Panora."
@@ -276,14 +278,39 @@ def explorer() -> nbformat.NotebookNode:
             "explorer"
         ),
         new_markdown_cell(
-            "What the explorer fetched is in Python too: `explorer.batch` (the "
-            "`BatchResult`), `explorer.frame` (its DataFrame), `explorer.selection` (the "
-            "rows under the carrier filter) and `explorer.last_export` (the last file "
-            "written). Run the next cell after a fetch."
+            "## On a store: history and sync\n\n"
+            "`fk.explorer(store, client=client)` opens on a local store: its fulfillments "
+            "(with the stored orders joined, so the lag chart works), a **History** tab "
+            "(every version of one fulfillment, and what changed) and a **Sync** tab. "
+            "Here the store holds a sandbox connection synced on four days, its shipments "
+            "moving on in between (`fulfillkit.sandbox.advance`); the Charts tab's *time "
+            "from in_transit to delivered* comes from those changes."
+        ),
+        new_code_cell(
+            "import httpx\n\n"
+            "from fulfillkit.sandbox import SandboxApp, advance\n\n"
+            "shop = SandboxApp(n=300, rate_limit=None)  # a sandbox connection, in-process\n"
+            "shop_client = fk.Client.sandbox(transport=httpx.ASGITransport(app=shop))\n"
+            'store = fk.Store(":memory:")  # or fk.Store("fulfillments.duckdb")\n'
+            "store.sync(shop_client, progress=False)\n"
+            "for day in (1, 2, 3):  # a day later, and again: shipments move on\n"
+            "    shop.dataset = advance(shop.dataset, hours=24, seed=day)\n"
+            '    store.sync(shop_client, refresh="all", progress=False)\n\n'
+            'workbench = fk.explorer(store, client=shop_client, export_dir=f"{OUT}/exports")\n'
+            "workbench"
+        ),
+        new_markdown_cell(
+            "To see the Sync tab bring in changes, move the sandbox on a day and press "
+            "**Sync** (refresh `all`): `shop.dataset = advance(shop.dataset, seed=4)`.\n\n"
+            "Everything the explorers show is in Python too: `explorer.batch` (the "
+            "`BatchResult`), `explorer.frame`, `explorer.selection` (the rows the filters "
+            "keep), `explorer.state` (filters, window, summary) and `explorer.last_export` "
+            "(the last file written). Run the next cell after a fetch."
         ),
         new_code_cell(
             'explorer.selection.head() if explorer.selection is not None else "Press Fetch first."'
         ),
+        new_code_cell("workbench.state.summary_text()"),
     ]
     return new_notebook(cells=cells, metadata=metadata())
 

@@ -53,20 +53,32 @@ class FulfillmentsTab(w.VBox):  # type: ignore[misc]
         self.state, self.logbook, self.changed = state, log, changed
         self.last_export: Path | None = None
         self._quiet = False
-        pick = w.Layout(width="250px")
+        pick = w.Layout(width="270px")
+        wide = {"description_width": "initial"}
         self.carrier_filter = w.Dropdown(
-            options=[("All carriers", ALL)], value=ALL, description="Carrier", layout=pick
+            options=[("All carriers", ALL)],
+            value=ALL,
+            description="Carrier",
+            layout=pick,
+            style=wide,
         )
         self.status_filter = w.Dropdown(
-            options=[("All statuses", ALL)], value=ALL, description="Status", layout=pick
+            options=[("All statuses", ALL)],
+            value=ALL,
+            description="Status",
+            layout=pick,
+            style=wide,
         )
-        self.created_from = w.DatePicker(description="Created from", layout=w.Layout(width="250px"))
-        self.created_to = w.DatePicker(description="to", layout=w.Layout(width="200px"))
+        self.created_from = w.DatePicker(
+            description="Created from", layout=w.Layout(width="250px"), style=wide
+        )
+        self.created_to = w.DatePicker(description="to", layout=w.Layout(width="170px"), style=wide)
         self.find = w.Text(
             placeholder="id, order id or tracking number",
             description="Find",
             continuous_update=False,
             layout=w.Layout(width="300px"),
+            style=wide,
         )
         self.all_columns = w.Checkbox(value=False, description="all columns", indent=False)
         self.clear_button = w.Button(description="Clear filters", icon="times")
@@ -116,7 +128,7 @@ class FulfillmentsTab(w.VBox):  # type: ignore[misc]
             total = self.state.summary().fulfillments
             self.carrier_filter.options = [(f"All carriers ({total:,})", ALL), *carriers]
             self.carrier_filter.value = ALL
-            self.carrier_filter.description = f"Carrier ({self.state.carrier})"[:24]
+            self.carrier_filter.description = f"Carrier ({self.state.carrier})"
             statuses = self.state.status_options()
             self.status_filter.options = [("All statuses", ALL), *statuses]
             self.status_filter.value = ALL

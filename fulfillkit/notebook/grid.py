@@ -45,6 +45,7 @@ GRID_CSS: Final = """
 .fk-explorer .fk-url{display:inline-block;max-width:26ch;overflow:hidden;
  text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}
 .fk-explorer .fk-grid-note{color:#555;margin:2px 0 4px}
+.fk-explorer .fk-grid{overflow-x:auto}
 .fk-explorer .dt-container{font-size:12px}
 """
 """Style of the short cells and the note (the explorer puts it in the page once)."""
@@ -113,10 +114,9 @@ class Grid(w.VBox):  # type: ignore[misc]
             "maxBytes": 0,  # the explorer sizes the window itself; never a silent sample
             "allow_html": False,
             "order": [],
+            "text_in_header_can_be_selected": False,  # a click on a header sorts by it
             "pageLength": self.page_length,
             "lengthMenu": [10, 25, 50, 100, 500],
-            "scrollX": True,
-            "autoWidth": False,
             "classes": "display nowrap compact cell-border",
             "style": "width:100%;margin:0",
             "layout": {
@@ -126,7 +126,10 @@ class Grid(w.VBox):  # type: ignore[misc]
                 "bottomStart": "info",
                 "bottomEnd": None if small else "paging",
             },
-            "language": {"search": "Search these rows:"},
+            "language": {
+                "search": "Search these rows:",
+                "searchBuilder": {"title": {"0": "Conditions", "_": "Conditions (%d)"}},
+            },
             "columnDefs": defs,
         }
         return options
