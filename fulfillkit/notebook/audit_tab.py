@@ -27,8 +27,8 @@ def not_run_html(not_run: dict[str, str] | None) -> str:
     when the audit does not say which ran).
 
     Example:
-        >>> not_run_html({"slow_fulfillment": "orders joined <fk.join_orders>"})
-        "<p><b>Not run</b> (the data lacks what they need):</p><ul><li><code>slow_fulfillment</code>: orders joined &lt;fk.join_orders&gt;</li></ul>"
+        >>> print(not_run_html({"slow_fulfillment": "orders joined <fk.join_orders>"}))
+        <p><b>Not run</b> (the data lacks what they need):</p><ul><li><code>slow_fulfillment</code>: orders joined &lt;fk.join_orders&gt;</li></ul>
     """  # noqa: E501
     if not_run is None:
         return ""
