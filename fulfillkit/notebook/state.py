@@ -260,12 +260,14 @@ class ExplorerState:
         """The window's rows as the grid shows them: the :data:`GRID_COLUMNS` (or every
         column but :data:`HIDDEN_COLUMNS`), with the carrier label under the current
         choice after ``carrier``, missing values as empty text, timestamps as UTC text."""
-        selection = self.selection
-        if selection is None or self._labels is None:
+        frame = self.frame
+        if frame is None or self._labels is None:
             return pd.DataFrame()
         s = self.summary()
-        rows = selection.iloc[s.start : s.end]
-        labels = self._labels[rows.index] if len(rows) else self._labels.iloc[:0]
+        # By position, not by index label: a frame's index need not be unique.
+        positions = np.flatnonzero(self._selection_mask())[s.start : s.end]
+        rows = frame.iloc[positions]
+        labels = self._labels.iloc[positions]
         if self.all_columns:
             columns = [c for c in rows.columns if c not in HIDDEN_COLUMNS]
         else:

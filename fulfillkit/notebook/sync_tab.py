@@ -5,7 +5,8 @@ stays free: the other tabs keep working, and a second press while it runs is ign
 shows its :class:`~fulfillkit.SyncReport`. ``refresh`` is the sync's choice of how to find
 changed records: ``auto`` (the cheaper of re-reading open records or rescanning),
 ``open``, ``all`` (rescan), ``none`` (new records only). Afterwards the explorer reloads
-the store.
+the store. A sync has no stop button: it commits page by page, so closing the explorer
+waits for it (at most ten seconds) and anything committed stays.
 """
 
 from __future__ import annotations

@@ -175,6 +175,15 @@ def test_a_hundred_thousand_rows_stay_a_window(frame: pd.DataFrame) -> None:
     assert "window 1 of" in state.summary_text()
 
 
+def test_a_frame_with_a_repeated_index(frame: pd.DataFrame) -> None:
+    twice = pd.concat([frame, frame])  # index labels repeat; ids too (counted once)
+    state = ExplorerState(twice, window_rows=len(frame))
+    assert state.summary().fulfillments == 300
+    assert len(state.grid_frame()) == len(frame)
+    state.move_window(+1)
+    assert state.grid_frame()["id"].tolist() == frame["id"].tolist()
+
+
 def test_grid_frame_columns_labels_and_missing_values(frame: pd.DataFrame) -> None:
     state = ExplorerState(frame)
     grid = state.grid_frame()
