@@ -1,15 +1,19 @@
-"""End to end in a real browser: JupyterLab, the explorer notebook, Fetch, the table.
+"""End to end in a real browser: JupyterLab, the explorer notebook, the workbench used.
 
 1. copies ``notebooks/03-explorer.ipynb`` into a scratch folder under ``build/e2e/`` (so
    JupyterLab's autosave can never write outputs into the committed notebook);
 2. starts JupyterLab on 127.0.0.1 on a free port with a random token, with its settings,
    workspaces and runtime files in that scratch folder and news and update checks off;
 3. drives Debian's headless Chromium with Playwright (``executable_path``: Playwright's
-   own browser download is not used): opens the notebook, waits for the kernel, runs all
-   cells, clicks the widget's **Fetch** button, waits for the table rows and the "fetched"
-   status, checks the error tab counts the two unknown ids;
-4. saves ``build/e2e/explorer.png`` (the widget) and ``build/e2e/page.png`` (the page), and
-   on failure ``build/e2e/failure.png`` and the server log.
+   own browser download is not used) with the network off: every request that is not to
+   this JupyterLab is refused and counted. It opens the notebook, runs all cells, presses
+   **Fetch** on the sandbox explorer and waits for the grid and the two errors; sorts the
+   grid by ``created_at``, searches one id in the grid's search box, filters a date range
+   and a carrier with the explorer's filters, checking the rows each time; then opens every
+   tab of the store workbench (findings, a chart, a fulfillment's history) and syncs it;
+4. fails on any browser console error or refused request; saves ``build/e2e/explorer.png``,
+   ``explorer-charts.png`` and ``explorer-history.png`` (the first and last also to
+   ``docs/``), ``console.log``, and on failure ``failure.png`` and the server log.
 
 Exit status 0 when everything was seen. Run through ``e2e/run.sh`` (``make e2e``), which
 installs Chromium and the ``e2e`` extra first.
@@ -21,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -32,6 +37,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "03-explorer.ipynb"
@@ -139,82 +145,212 @@ def jupyterlab(work: Path, port: int, token: str, server_log: Path) -> Iterator[
                 server.wait(timeout=5)
 
 
-def drive(url: str, token: str, chromium: str, out: Path, timeout_s: float) -> None:
-    """Open the notebook, run it, press Fetch, wait for the table, take screenshots."""
+def drive(url: str, token: str, chromium: str, out: Path, docs: Path, timeout_s: float) -> None:
+    """Open the notebook, run it, fetch, use the grid and the filters, open every tab,
+    sync, take screenshots; no console error and no request off this machine."""
     from playwright.sync_api import expect, sync_playwright
 
     timeout = timeout_s * 1000
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1300}, device_scale_factor=1)
+        page = browser.new_page(viewport={"width": 1500, "height": 1300}, device_scale_factor=1)
         page.set_default_timeout(timeout)
         console: list[str] = []
+        problems: list[str] = []
+        offline: list[str] = []
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on(
+            "console",
+            lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+        def network_off(route: Any) -> None:
+            # Only this JupyterLab on loopback is reachable: anything else (a CDN, a
+            # font, news) is refused and counted, as on a machine with no network.
+            request_url = str(route.request.url)
+            local = (url, url.replace("127.0.0.1", "localhost"), "data:", "blob:")
+            if request_url.startswith(local):
+                route.continue_()
+            else:
+                offline.append(request_url)
+                route.abort()
+
+        page.route("**/*", network_off)
         try:
             page.goto(f"{url}/lab/tree/{NOTEBOOK.name}?token={token}")
             page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for()
             log("notebook open; waiting for the kernel")
-            # Older settings or a restored session may still ask which kernel to start.
             select = page.locator(".jp-Dialog button", has_text="Select")
             with contextlib.suppress(Exception):
                 select.first.click(timeout=3000)
             page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
-
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             log("running all cells")
 
-            widget = page.locator(".fk-explorer").first
-            widget.wait_for()
-            fetch = widget.locator("button", has_text="Fetch").first
-            expect(fetch).to_be_enabled()
-            # The sandbox fills in its ids: the textarea holds them before we fetch.
-            expect(widget.locator("textarea").first).not_to_have_value("")
-            fetch.click()
-            log("clicked Fetch; waiting for the table")
-
-            # The first tab's table (the errors table is in the page too, hidden).
-            rows = widget.locator(".fk-table-wrap").first.locator("tbody tr")
-            rows.first.wait_for()
-            expect(widget.locator(".widget-html", has_text="fetched").first).to_be_visible()
-            n_rows = rows.count()
-            if n_rows < 10:
-                raise AssertionError(f"the table shows {n_rows} rows; expected a full page")
-            errors_tab = widget.locator(".lm-TabBar-tabLabel", has_text="Errors (2)")
-            expect(errors_tab.first).to_be_visible()
-            status = widget.locator(".widget-html", has_text="fetched").first.inner_text()
-            log(f"table shows {n_rows} rows; status: {status.strip()}")
-
-            widget.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)  # let the last paint land
-            widget.screenshot(path=str(out / "explorer.png"))
-            page.screenshot(path=str(out / "page.png"), full_page=False)
-            # The other tabs: the report table and the chart picture render too.
-            widget.locator(".lm-TabBar-tabLabel", has_text="Carrier report").first.click()
-            expect(widget.locator(".fk-card", has_text="Carrier report").first).to_be_visible()
-            widget.screenshot(path=str(out / "explorer-report.png"))
-            widget.locator(".lm-TabBar-tabLabel", has_text="Chart").first.click()
-            chart = widget.locator("img.widget-image").first
-            expect(chart).to_be_visible()
-            width = chart.evaluate("img => img.naturalWidth")
-            if not width:
-                raise AssertionError("the carrier chart did not render")
-            widget.screenshot(path=str(out / "explorer-chart.png"))
-            widget.locator(".lm-TabBar-tabLabel", has_text="Fulfillments").first.click()
-            log(f"screenshots in {out}: explorer.png, page.png, explorer-report/chart.png")
+            widgets = page.locator(".fk-explorer")
+            expect(widgets).to_have_count(2)
+            ex, workbench = widgets.nth(0), widgets.nth(1)
+            fetched(ex, expect)
+            log("fetched; now the grid")
+            grid_checks(page, ex, expect)
+            ex.scroll_into_view_if_needed()
+            page.wait_for_timeout(400)
+            ex.screenshot(path=str(out / "explorer.png"))
+            every_tab(page, workbench, expect, out)
+            page.wait_for_timeout(300)
+            if problems:
+                raise AssertionError("browser console errors:\n" + "\n".join(problems))
+            if offline:
+                raise AssertionError("requests off this machine:\n" + "\n".join(offline))
+            docs.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / "explorer.png", docs / "explorer.png")
+            shutil.copyfile(out / "explorer-history.png", docs / "explorer-history.png")
+            log(f"no console error, no request off this machine; screenshots in {out}, {docs}")
         except BaseException:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(out / "failure.png"), full_page=True)
-            (out / "console.log").write_text("\n".join(console))
             raise
         finally:
+            (out / "console.log").write_text("\n".join(console))
             browser.close()
+
+
+def fetched(ex: Any, expect: Any) -> None:
+    """Press Fetch on the sandbox explorer and wait for the grid and the errors."""
+    fetch = ex.locator("button", has_text="Fetch").first
+    expect(fetch).to_be_enabled()
+    expect(ex.locator("textarea").first).not_to_have_value("")
+    fetch.click()
+    log("clicked Fetch; waiting for the grid")
+    rows = grid(ex).locator("tbody tr")
+    rows.first.wait_for()
+    expect(ex.locator(".widget-html", has_text="fetched").first).to_be_visible()
+    expect(ex.locator(".lm-TabBar-tabLabel", has_text="Errors (2)").first).to_be_visible()
+    status = ex.locator(".widget-html", has_text="fetched").first.inner_text()
+    log(f"grid shows {rows.count()} rows a page; status: {status.strip()}")
+
+
+def grid(scope: Any) -> Any:
+    """The first visible DataTables grid under ``scope``."""
+    return scope.locator("table.dataTable:visible").first
+
+
+def option_values(select: Any) -> list[str]:
+    """The values of a ``<select>``'s options (ipywidgets puts each label there; the text
+    shown has non-breaking spaces)."""
+    return list(select.locator("option").evaluate_all("options => options.map(o => o.value)"))
+
+
+def column_texts(table: Any, name: str) -> list[str]:
+    """The cell texts of column ``name`` on the grid's current page (full text: the id
+    cells are cut by CSS only)."""
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    index = headers.index(name) + 1
+    return [t.strip() for t in table.locator(f"tbody tr td:nth-child({index})").all_text_contents()]
+
+
+def grid_checks(page: Any, ex: Any, expect: Any) -> None:
+    """Sort a column, search an id, filter a date range and a carrier."""
+    table = grid(ex)
+    # sort: created_at descending after two clicks on its header
+    header = table.locator("thead th", has_text="created_at").first
+    header.click()
+    page.wait_for_timeout(200)
+    header.click()
+    expect(header).to_have_class(re.compile("dt-ordering-desc"))
+    created = column_texts(table, "created_at")
+    if created != sorted(created, reverse=True) or len(created) < 10:
+        raise AssertionError(f"created_at is not sorted descending: {created[:5]}")
+    log(f"sorted by created_at: first {created[0]}")
+    # search one id in the grid's search box: only its rows are left
+    wanted = column_texts(table, "id")[3]
+    search = ex.locator(".dt-search input").first
+    search.fill(wanted)
+    page.wait_for_timeout(300)
+    ids = column_texts(table, "id")
+    if not ids or set(ids) != {wanted}:
+        raise AssertionError(f"searching {wanted} left {ids[:5]}")
+    short = table.locator("tbody span.fk-short").first
+    if short.get_attribute("title") != wanted:
+        raise AssertionError("the short id cell does not hold the full id in its title")
+    log(f"searched {wanted}: {len(ids)} row(s)")
+    search.fill("")
+    # filter a date range (the explorer's filters cover every row)
+    ex.locator(".widget-datepicker input[type=date]").nth(0).fill("2024-03-01")
+    ex.locator(".widget-datepicker input[type=date]").nth(0).dispatch_event("change")
+    ex.locator(".widget-datepicker input[type=date]").nth(1).fill("2024-05-31")
+    ex.locator(".widget-datepicker input[type=date]").nth(1).dispatch_event("change")
+    dated = ex.locator(".widget-html", has_text="created 2024-03-01 to 2024-05-31").first
+    expect(dated).to_be_visible()
+    days = [d[:10] for d in column_texts(grid(ex), "created_at")]
+    if not days or not all("2024-03-01" <= d <= "2024-05-31" for d in days):
+        raise AssertionError(f"rows outside the date range: {days[:5]}")
+    # and a carrier
+    select = ex.locator(".widget-dropdown", has_text="Carrier").locator("select").first
+    ups = next(v for v in option_values(select) if v.startswith("UPS ("))
+    select.select_option(value=ups)
+    expect(ex.locator(".widget-html", has_text="carrier UPS").first).to_be_visible()
+    page.wait_for_timeout(300)
+    carriers = set(column_texts(grid(ex), "carrier (effective)"))
+    if carriers != {"UPS"}:
+        raise AssertionError(f"the carrier filter left {carriers}")
+    summary = ex.locator(".widget-html", has_text="carrier UPS").first.inner_text()
+    log(f"filtered: {summary.strip()}")
+
+
+def every_tab(page: Any, wb: Any, expect: Any, out: Path) -> None:
+    """Open each tab of the store workbench and check it shows its content; sync once."""
+    wb.scroll_into_view_if_needed()
+
+    def tab(name: str) -> None:
+        wb.locator(".lm-TabBar-tabLabel", has_text=name).first.click()
+        page.wait_for_timeout(200)
+
+    grid(wb).locator("tbody tr").first.wait_for()
+    tab("Errors")
+    expect(wb.locator(".fk-grid-note", has_text="No errors.").first).to_be_visible()
+    tab("Carrier report")
+    expect(wb.locator(".fk-card", has_text="Carrier report").first).to_be_visible()
+    tab("Audit")
+    expect(wb.locator(".fk-grid-note", has_text="findings").first).to_be_visible()
+    grid(wb).locator("tbody tr").first.wait_for()
+    tab("Charts")
+    chart = wb.locator("img.widget-image:visible").first
+    drawn = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(drawn, arg=chart.element_handle())
+    select = wb.locator(".widget-dropdown", has_text="Chart").locator("select").first
+    first = chart.get_attribute("src")
+    select.select_option(value="Time from in_transit to delivered (store)")
+    page.wait_for_function(
+        "([img, before]) => img.src !== before && img.complete && img.naturalWidth > 0",
+        arg=[chart.element_handle(), first],
+    )
+    wb.screenshot(path=str(out / "explorer-charts.png"))
+    tab("History")
+    picker = wb.locator(".widget-dropdown", has_text="Changed most").locator("select").first
+    picked = next(o for o in option_values(picker) if "versions)" in o)
+    picker.select_option(value=picked)
+    expect(wb.locator(".fk-grid-note", has_text="version(s), oldest first").first).to_be_visible()
+    grid(wb).locator("tbody tr").first.wait_for()
+    wb.screenshot(path=str(out / "explorer-history.png"))
+    log(f"history of {picked}")
+    tab("Sync")
+    wb.locator("button", has_text="Sync").first.click()
+    expect(wb.locator(".widget-html", has_text="Synced in").first).to_be_visible()
+    expect(wb.locator(".fk-card", has_text="SyncReport").first).to_be_visible()
+    tab("Log")
+    tab("Fulfillments")
+    grid(wb).locator("tbody tr").first.wait_for()
+    log("opened every tab of the store workbench and synced it")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "e2e")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="where the screenshots go")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per wait")
     args = parser.parse_args(argv)
 
@@ -222,8 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for stale in (
         "explorer.png",
-        "explorer-report.png",
-        "explorer-chart.png",
+        "explorer-charts.png",
+        "explorer-history.png",
         "page.png",
         "failure.png",
         "console.log",
@@ -242,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         with jupyterlab(work, free_port(), token, server_log) as url:
-            drive(url, token, args.chromium, out, args.timeout)
+            drive(url, token, args.chromium, out, args.docs.resolve(), args.timeout)
     except Exception as exc:
         print(f"e2e FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
         tail = server_log.read_text(errors="replace").splitlines()[-40:]

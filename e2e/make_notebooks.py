@@ -261,9 +261,11 @@ def explorer() -> nbformat.NotebookNode:
     cells = [
         new_markdown_cell(
             "# The fulfillment explorer\n\n"
-            "Paste ids or upload a file of ids, tick `remote_data`, press **Fetch**. Then "
-            "filter by carrier, page through the table, read the errors, the carrier "
-            "report and chart, and export the selection to CSV or Parquet.\n\n"
+            "An analyst's workbench in one widget. Paste ids or upload a file of ids, tick "
+            "`remote_data`, press **Fetch**; then filter by carrier, shipment status, "
+            "creation date or an id, sort and search the grid, pick columns, read the "
+            "errors, the carrier report, the audit's findings and the charts, and export "
+            "the selection to CSV or Parquet.\n\n"
             "Without `PANORA_API_KEY` the explorer uses the embedded sandbox and fills in "
             "its ids (and two that do not exist): just press **Fetch**. With "
             "`PANORA_API_KEY` and `PANORA_CONNECTION_TOKEN` set it fetches from Panora."
@@ -276,14 +278,38 @@ def explorer() -> nbformat.NotebookNode:
             "explorer"
         ),
         new_markdown_cell(
-            "What the explorer fetched is in Python too: `explorer.batch` (the "
-            "`BatchResult`), `explorer.frame` (its DataFrame), `explorer.selection` (the "
-            "rows under the carrier filter) and `explorer.last_export` (the last file "
-            "written). Run the next cell after a fetch."
+            "## On a store: history and sync\n\n"
+            "`fk.explorer(store, client=client)` opens on a local store: its fulfillments "
+            "(with the stored orders joined, so the lag chart works), a **History** tab "
+            "(every version of one fulfillment, and what changed) and a **Sync** tab. "
+            "Here the store holds the sandbox's living shop synced every three days, its "
+            "shipments moving on in between (`shop.advance(days=3)`); the Charts tab's "
+            "*time from in_transit to delivered* comes from those changes."
+        ),
+        new_code_cell(
+            "from fulfillkit.sandbox import SandboxApp\n\n"
+            "shop = SandboxApp(rate_limit=None)  # the sandbox's living shop, in-process\n"
+            "shop_client = fk.Client.sandbox(app=shop)\n"
+            'store = fk.Store(":memory:")  # or fk.Store("fulfillments.duckdb")\n'
+            "store.sync(shop_client, progress=False)\n"
+            "for _ in range(3):  # three days later, and again: parcels move on\n"
+            "    shop.advance(days=3)\n"
+            "    store.sync(shop_client, progress=False)\n\n"
+            'workbench = fk.explorer(store, client=shop_client, export_dir=f"{OUT}/exports")\n'
+            "workbench"
+        ),
+        new_markdown_cell(
+            "To see the Sync tab bring in changes, move the sandbox on a day and press "
+            "**Sync**: `shop.advance(days=3)`.\n\n"
+            "Everything the explorers show is in Python too: `explorer.batch` (the "
+            "`BatchResult`), `explorer.frame`, `explorer.selection` (the rows the filters "
+            "keep), `explorer.state` (filters, window, summary) and `explorer.last_export` "
+            "(the last file written). Run the next cell after a fetch."
         ),
         new_code_cell(
             'explorer.selection.head() if explorer.selection is not None else "Press Fetch first."'
         ),
+        new_code_cell("workbench.state.summary_text()"),
     ]
     return new_notebook(cells=cells, metadata=metadata())
 

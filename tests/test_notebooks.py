@@ -89,4 +89,4 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
             for o in outputs_of(nb, "data")
             if "application/vnd.jupyter.widget-view+json" in o["data"]
         ]
-        assert views, "the explorer widget is displayed"
+        assert len(views) == 2, "the explorer and the store workbench are displayed"

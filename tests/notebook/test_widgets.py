@@ -3,6 +3,7 @@ values set, then what it shows and writes is checked."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -12,12 +13,14 @@ import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 import fulfillkit as fk
 from fulfillkit.frames import read_frame
+from fulfillkit.notebook.grid import Grid
 from fulfillkit.notebook.widgets import PAGE_SIZE, Explorer, explorer, ids_from_file, parse_ids
 from fulfillkit.reports.carriers import fulfillment_labels
 from fulfillkit.sandbox import SANDBOX_API_KEY, SANDBOX_CONNECTION_TOKEN, SandboxApp, make_dataset
@@ -45,12 +48,17 @@ def fetch(ex: Explorer, ids: list[str], *, remote_data: bool = False) -> None:
     ex.wait(30)
 
 
-def table_rows(markup: str) -> int:
-    body = markup.split("<tbody>", 1)[1]
-    return body.count("<tr")
+def grid_state(grid: Grid) -> dict[str, Any]:
+    """What the grid widget sends to the browser (its synced DataTables arguments)."""
+    assert grid.table is not None
+    return dict(grid.table.get_state()["_dt_args"])
 
 
-def test_fetch_fills_table_errors_report_and_chart(ex: Explorer, client: fk.Client) -> None:
+def grid_rows(grid: Grid) -> list[list[Any]]:
+    return list(json.loads(grid_state(grid)["data_json"]))
+
+
+def test_fetch_fills_grid_errors_report_and_charts(ex: Explorer, client: fk.Client) -> None:
     ids = [*client.sandbox_ids, MISSING, "not-a-uuid"]
     fetch(ex, ids)
     assert ex.batch is not None and ex.frame is not None
@@ -59,48 +67,74 @@ def test_fetch_fills_table_errors_report_and_chart(ex: Explorer, client: fk.Clie
     assert ex.progress.value == ex.progress.max == 132
     assert ex.progress.bar_style == "warning"
     assert "130 fetched" in ex.progress_label.value and "2 failed" in ex.progress_label.value
-    # the table: the first page only, escaped HTML from the frame
-    assert len(ex.frame) > PAGE_SIZE
-    assert table_rows(ex.table.value) == PAGE_SIZE
-    assert client.sandbox_ids[0] in ex.table.value
-    assert f"rows 1–{PAGE_SIZE} of {len(ex.frame):,}" in ex.page_label.value
-    assert ex.prev_button.disabled and not ex.next_button.disabled
+    # the grid holds every row (a small selection), in frame order, ids in full
+    rows = grid_rows(ex.grid)
+    assert len(rows) == len(ex.frame) > PAGE_SIZE
+    assert [r[0] for r in rows] == ex.frame["id"].tolist()
+    assert grid_state(ex.grid)["pageLength"] == PAGE_SIZE
+    assert ex.fulfillments.summary.value == f"130 of 130 fulfillments ({len(ex.frame)} rows)"
     # the errors: both ids, with their kind
-    assert MISSING in ex.errors_table.value and "not-a-uuid" in ex.errors_table.value
-    assert "not_found: 2" in ex.errors_table.value
-    assert table_rows(ex.errors_table.value) == 2
-    # the report and the chart
+    errors = grid_rows(ex.errors)
+    assert {r[0] for r in errors} == {MISSING, "not-a-uuid"}
+    assert "2 errors (not_found: 2)" in ex.errors.note.value
+    # the report now; the audit and the charts when their tab is opened
     assert "Carrier report" in ex.report.value and "(130 fulfillments" in ex.report.value
+    assert ex.chart.value == b""
+    ex.tabs.selected_index = ex.tabs.children.index(ex.charts)
     assert bytes(ex.chart.value).startswith(b"\x89PNG")
-    assert ex.tabs.titles[:2] == ("Fulfillments (130)", "Errors (2)")
+    ex.tabs.selected_index = ex.tabs.children.index(ex.audit)
+    assert ex.audit.grid.table is not None and "findings" in ex.audit.grid.note.value
+    titles = ("Fulfillments (130)", "Errors (2)", "Carrier report", "Audit", "Charts")
+    assert ex.tabs.titles[:5] == titles
+    assert ex.tabs.titles[-1] == "Log"
     assert not ex.fetch_button.disabled and ex.stop_button.disabled
     assert not ex.csv_button.disabled and not ex.parquet_button.disabled
 
 
-def test_paging(ex: Explorer, client: fk.Client) -> None:
-    fetch(ex, client.sandbox_ids)
-    assert ex.frame is not None
-    n = len(ex.frame)
-    pages = -(-n // PAGE_SIZE)
-    first = ex.table.value
-    ex.next_button.click()
-    assert ex.page == 1 and ex.table.value != first
-    assert not ex.prev_button.disabled
-    assert str(ex.frame["id"].iloc[PAGE_SIZE]) in ex.table.value
-    for _ in range(pages + 3):  # past the end stays on the last page
-        ex.next_button.click()
-    assert ex.page == pages - 1 and ex.next_button.disabled
-    assert table_rows(ex.table.value) == n - (pages - 1) * PAGE_SIZE
-    assert f"of {n:,} (page {pages} of {pages})" in ex.page_label.value
-    ex.prev_button.click()
-    assert ex.page == pages - 2
+def test_grid_options_sort_search_conditions_columns_and_short_ids(
+    ex: Explorer, client: fk.Client
+) -> None:
+    fetch(ex, client.sandbox_ids[:80])
+    state = grid_state(ex.grid)
+    layout = state["layout"]
+    assert layout["top1"] == "searchBuilder"  # per-column conditions (dates: between)
+    assert layout["topStart"] == {"buttons": ["colvis"]}  # column visibility
+    assert layout["topEnd"] == "search"
+    assert state["order"] == [] and state.get("ordering", True)  # every column sorts
+    columns = list(ex.grid.frame.columns)
+    short = [d for d in state["columnDefs"] if "fk-short" in d["render"]]
+    assert short and short[0]["targets"] == [columns.index("id"), columns.index("order_id")]
+    assert ["columnDefs", 0, "render"] in state["keys_to_be_evaluated"]
+    assert "downsampling_warning" not in state or not state["downsampling_warning"]
+
+
+def test_windows_of_a_large_selection(client: fk.Client, tmp_path: Path) -> None:
+    widget = explorer(client, export_dir=tmp_path, window_rows=50)
+    try:
+        fetch(widget, client.sandbox_ids)
+        assert widget.frame is not None
+        n = len(widget.frame)
+        windows = -(-n // 50)
+        assert len(grid_rows(widget.grid)) == 50
+        assert f"Rows 1–50 of {n:,} (window 1 of {windows}" in widget.grid.note.value
+        assert widget.fulfillments.prev_button.disabled
+        widget.fulfillments.next_button.click()
+        assert [r[0] for r in grid_rows(widget.grid)] == widget.frame["id"].iloc[50:100].tolist()
+        for _ in range(windows + 3):  # past the end stays on the last window
+            widget.fulfillments.next_button.click()
+        assert widget.state.window == windows - 1
+        assert widget.fulfillments.next_button.disabled
+        assert len(grid_rows(widget.grid)) == n - (windows - 1) * 50
+    finally:
+        widget.close()
 
 
 def test_all_columns(ex: Explorer, client: fk.Client) -> None:
     fetch(ex, client.sandbox_ids[:20])
-    assert "field_mappings." not in ex.table.value
+    assert not any(c.startswith("field_mappings.") for c in ex.grid.frame.columns)
     ex.all_columns.value = True
-    assert "field_mappings." in ex.table.value and "<th>items</th>" in ex.table.value
+    assert "items" in ex.grid.frame.columns
+    assert any(c.startswith("field_mappings.") for c in ex.grid.frame.columns)
 
 
 def test_carrier_filter(ex: Explorer, client: fk.Client) -> None:
@@ -110,17 +144,51 @@ def test_carrier_filter(ex: Explorer, client: fk.Client) -> None:
     assert any(label.startswith("All carriers (130)") for label in options)
     assert "UPS" in options.values()
     ups_label = next(label for label, value in ex.carrier_filter.options if value == "UPS")
-    ex.next_button.click()
     ex.carrier_filter.value = "UPS"
     assert ex.selection is not None and len(ex.selection) > 0
     assert set(fulfillment_labels(ex.selection)) == {"UPS"}  # effective carrier, whole
-    assert ex.page == 0  # a new filter starts at the first page
     count = ex.selection["id"].nunique()
     assert ups_label == f"UPS ({count})"
     assert count == fk.carrier_report(ex.frame).loc["UPS", "fulfillments"]
-    assert table_rows(ex.table.value) == min(PAGE_SIZE, len(ex.selection))
+    assert len(grid_rows(ex.grid)) == len(ex.selection)
+    # every tab shows the selection: the report has one carrier now
+    assert "(1 carriers)" in ex.report.value or "1 carriers" in ex.report.value
     ex.carrier_filter.value = "__all__"
     assert ex.selection is ex.frame
+
+
+def test_status_date_and_find_filters(ex: Explorer, client: fk.Client) -> None:
+    fetch(ex, client.sandbox_ids, remote_data=True)
+    assert ex.frame is not None
+    values = [v for _, v in ex.status_filter.options]
+    assert "delivered" in values and not ex.status_filter.disabled
+    ex.status_filter.value = "delivered"
+    assert ex.selection is not None and set(ex.selection["shipment_status"]) == {"delivered"}
+    day = ex.frame["created_at"].iloc[40].date()
+    ex.created_from.value = day
+    ex.created_to.value = day
+    assert ex.selection is not None
+    assert set(ex.selection["created_at"].dt.date) <= {day}
+    ex.fulfillments.clear_button.click()
+    assert ex.selection is ex.frame and ex.status_filter.value == "__all__"
+    wanted = str(ex.frame["id"].iloc[7])
+    ex.find.value = wanted[:18]
+    assert set(ex.selection["id"]) == {wanted}
+    assert html.escape(f"matching '{wanted[:18]}'") in ex.fulfillments.summary.value
+    assert [r[0] for r in grid_rows(ex.grid)] == ex.selection["id"].tolist()
+
+
+def test_carrier_grouping_is_chosen_in_the_report_tab(ex: Explorer, client: fk.Client) -> None:
+    fetch(ex, client.sandbox_ids)
+    assert ex.frame is not None
+    effective = {v: k for k, v in ex.carrier_filter.options}
+    ex.carrier_filter.value = "UPS"
+    ex.report_tab.choice.value = "stated"
+    assert ex.state.carrier == "stated" and ex.selection is ex.frame
+    stated = {v: k for k, v in ex.carrier_filter.options}
+    assert stated["Unknown"] != effective["Unknown"]
+    assert "carrier (stated)" in ex.grid.frame.columns
+    assert "stated" in ex.carrier_filter.description
 
 
 def test_export_csv_and_parquet_of_the_selection(
@@ -134,7 +202,7 @@ def test_export_csv_and_parquet_of_the_selection(
     csv_path = ex.last_export
     assert csv_path is not None and csv_path.suffix == ".csv"
     assert csv_path.parent == (tmp_path / "exports").resolve()
-    assert "fedex" in csv_path.name
+    assert csv_path.name.startswith("fulfillments-fedex-") and csv_path.name.endswith("Z.csv")
     assert str(csv_path) in ex.export_label.value
     assert f"Wrote {len(selection):,} rows" in ex.export_label.value
     back = read_frame(csv_path)
@@ -148,6 +216,9 @@ def test_export_csv_and_parquet_of_the_selection(
     assert back.equals(selection.reset_index(drop=True))
     ex.csv_button.click()  # a second export in the same second gets its own name
     assert ex.last_export != csv_path and csv_path.exists()
+    ex.created_from.value = datetime(2024, 3, 1, tzinfo=UTC).date()
+    ex.csv_button.click()
+    assert ex.last_export is not None and "-fedex-2024-03-01_end-" in ex.last_export.name
 
 
 def test_export_before_fetch_says_so(ex: Explorer) -> None:
@@ -341,14 +412,24 @@ def test_hostile_values_are_escaped_everywhere(tmp_path: Path) -> None:
         assert widget.batch is not None
         assert len(widget.batch.fulfillments) == 2 and len(widget.batch.errors) == 1
         widget.all_columns.value = True
-        shown = widget.table.value + widget.errors_table.value + widget.report.value
-        for raw in ("<script", "<img", "<b>1Z", "<i>x", "<k>", "o&amp;1</td>"):
-            assert raw not in shown, raw
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in widget.table.value
-        assert "&lt;img src=x onerror=alert(1)&gt;" in widget.table.value
-        assert "o&amp;amp;1" in widget.table.value
-        assert "bad&lt;script&gt;" in widget.errors_table.value
-        assert not re.search(r"<a\s", widget.table.value)  # no link from API text
+        for tab in (widget.audit, widget.charts):
+            widget.tabs.selected_index = widget.tabs.children.index(tab)
+        grids = (widget.grid, widget.errors, widget.audit.grid)
+        sent = [str(grid_state(g)["data_json"]) + str(grid_state(g)["table_html"]) for g in grids]
+        html_shown = [widget.report.value, widget.fulfillments.summary.value]
+        html_shown += [widget.audit.counts.value, widget.charts.note.value]
+        html_shown += [widget.errors.note.value, widget.grid.note.value]
+        for raw in ("<script", "<img", "<b>1Z", "<i>x", "<k>"):
+            for text in [*sent, *html_shown]:
+                assert raw not in text, (raw, text[:200])
+        data = sent[0]
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in data
+        assert "&lt;img src=x onerror=alert(1)&gt;" in data
+        assert "o&amp;amp;1" in data
+        assert "bad&lt;script&gt;" in sent[1]
+        assert "&lt;b&gt;1Z&lt;/b&gt;" in sent[2]  # the tracking number of a finding
+        assert not re.search(r"<a\s", data)  # no link from API text
+        assert "javascript:alert(1)" in data  # shown as text, never as a link
     finally:
         widget.close()
         client.close()

@@ -1,0 +1,70 @@
+"""Writing matplotlib figures out: inline SVG for HTML, and the IPython display hook.
+
+Every plot of :mod:`fulfillkit.reports` is a :class:`matplotlib.figure.Figure` built
+without ``pyplot`` (no global figure list, safe in a worker thread, no double display in
+Jupyter). :func:`figure_svg` is the text an HTML report embeds;
+:func:`register_ipython_png` makes a bare figure on a cell's last line show as a picture
+(what ``%matplotlib inline`` would do), once, and only when IPython is running.
+
+Example:
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> _ = fig.subplots().plot([0, 1], [1, 0])
+    >>> svg = figure_svg(fig)
+    >>> svg.startswith("<svg"), "<!--" in svg
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["figure_svg", "register_ipython_png"]
+
+_SVG_PROLOG: Final = re.compile(r"^.*?(?=<svg)", re.S)
+_SVG_COMMENT: Final = re.compile(r"<!--.*?-->", re.S)
+
+
+def figure_svg(fig: Figure) -> str:
+    """``fig`` as inline SVG text (starts with ``<svg``): no XML prolog, no comments (where
+    matplotlib repeats label texts), no date, so one figure always gives the same text."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return _SVG_COMMENT.sub("", _SVG_PROLOG.sub("", buffer.getvalue(), count=1))
+
+
+_registered = False
+
+
+def register_ipython_png() -> None:
+    """Show a bare ``Figure`` as a PNG in IPython (registered once; nothing outside
+    IPython, and nothing if a PNG formatter for ``Figure`` is already there)."""
+    global _registered
+    if _registered or "IPython" not in sys.modules:
+        return
+    _registered = True
+    try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, _png)
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
