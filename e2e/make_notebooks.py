@@ -390,33 +390,19 @@ def keep_it_current() -> nbformat.NotebookNode:
             "## Time in status by carrier\n\n"
             "`fk.status_changes(store)` has one row per observed change of Shopify's "
             "`shipment_status` (`from_status`, `to_status`, `changed_at`: when Panora "
-            "recorded it). How long a parcel stays in a status is the time to its next "
-            "change."
+            "recorded it). `fk.time_in_status(store)` turns it into one row per parcel seen "
+            "going from *in transit* to *delivered*, with the hours between; "
+            "`fk.plot_time_in_status(store)` draws them, a box per carrier."
         ),
         new_code_cell(
-            "import pandas as pd\n\n"
             "changes = fk.status_changes(store)\n"
-            'changes = changes.sort_values(["id", "changed_at"])\n'
-            'changes["until"] = changes.groupby("id")["changed_at"].shift(-1)\n'
-            'spent = changes["until"] - changes["changed_at"]\n'
-            'changes["hours"] = spent.dt.total_seconds() / 3600\n'
-            'changes["carrier"] = fk.canonical_carriers(changes["carrier"])\n'
-            'timed = changes["hours"].notna()\n'
-            'in_transit = changes[(changes["to_status"] == "in_transit") & timed]\n'
-            'in_transit.groupby("carrier")["hours"].agg(["count", "median", "max"]).round(1)'
+            'changes[changes["from_status"].notna()].head()'
         ),
         new_code_cell(
-            "import matplotlib.pyplot as plt\n\n"
-            'by_carrier = in_transit.groupby("carrier")["hours"]\n'
-            "groups = {carrier: hours.to_numpy() for carrier, hours in by_carrier}\n"
-            "fig, ax = plt.subplots(figsize=(7, 3.5))\n"
-            "if groups:\n"
-            '    ax.boxplot(list(groups.values()), orientation="horizontal")\n'
-            "    ax.set_yticks(range(1, len(groups) + 1), list(groups))\n"
-            'ax.set_title("Time in transit by carrier")\n'
-            'ax.set_xlabel("hours from in_transit to the next status")\n'
-            "fig.tight_layout()"
+            "spans = fk.time_in_status(store)\n"
+            'spans.groupby("carrier")["hours"].agg(["count", "median", "max"]).round(1)'
         ),
+        new_code_cell("fk.plot_time_in_status(store)"),
         new_markdown_cell(
             "## Reports from the store\n\n"
             "Every report, the audit and the plots take a store where they take a frame "

@@ -26,11 +26,10 @@ Example:
 
 from __future__ import annotations
 
-import io
-import sys
 from typing import TYPE_CHECKING, Any, Final
 
 from fulfillkit.optional import require
+from fulfillkit.reports.figures import figure_png, register_ipython_png
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,7 +98,7 @@ def plot_carriers(
 
     df = carrier_frame(data, what="plot_carriers", table=table)
     _check_top(top, "plot_carriers")
-    _register_ipython_png()
+    register_ipython_png()
     report = carrier_report(df, table=table, carrier=carrier)
     names, counts, with_number, with_url = _carrier_rows(report, top)
     n = len(names)
@@ -179,7 +178,7 @@ def plot_timeline(
     df = carrier_frame(data, what="plot_timeline", table=table, also=("created_at",))
     _check_top(top, "plot_timeline")
     _check_freq(freq)
-    _register_ipython_png()
+    register_ipython_png()
     events, unplaced = _timeline_events(df, carrier, table)
     word = _FREQ_WORDS.get(freq.lstrip("0123456789"), freq)
     fig = Figure(figsize=(11, 4.8), layout="constrained")
@@ -215,19 +214,6 @@ def plot_timeline(
         title=f"carrier ({carrier})", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
     )
     return fig
-
-
-def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
-    """Render ``fig`` to PNG bytes (for an ``ipywidgets.Image``, a file, or a test).
-
-    Example:
-        >>> import fulfillkit as fk
-        >>> figure_png(plot_carriers(fk.to_frame([]))).startswith(b"\\x89PNG")
-        True
-    """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -355,27 +341,3 @@ def _colors(n: int, *, others: bool) -> list[Any]:
     if others and colors:
         colors[-1] = "#b0b0b0"
     return colors
-
-
-_registered = False
-
-
-def _register_ipython_png() -> None:
-    """Show a bare ``Figure`` as a PNG in IPython (once; nothing outside IPython)."""
-    global _registered
-    if _registered or "IPython" not in sys.modules:
-        return
-    _registered = True
-    try:
-        from IPython import get_ipython
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-    formatter = shell.display_formatter.formatters["image/png"]
-    try:
-        formatter.lookup_by_type(Figure)
-    except KeyError:
-        formatter.for_type(Figure, lambda fig: figure_png(fig, dpi=100))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["figure_svg", "register_ipython_png"]
+__all__ = ["figure_png", "figure_svg", "register_ipython_png"]
 
 _SVG_PROLOG: Final = re.compile(r"^.*?(?=<svg)", re.S)
 _SVG_COMMENT: Final = re.compile(r"<!--.*?-->", re.S)
@@ -37,6 +37,19 @@ def figure_svg(fig: Figure) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     return _SVG_COMMENT.sub("", _SVG_PROLOG.sub("", buffer.getvalue(), count=1))
+
+
+def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
+    """Render ``fig`` to PNG bytes (for an ``ipywidgets.Image``, a file, or a test).
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> figure_png(Figure(figsize=(1, 1))).startswith(b"\\x89PNG")
+        True
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 _registered = False
@@ -61,10 +74,4 @@ def register_ipython_png() -> None:
     try:
         formatter.lookup_by_type(Figure)
     except KeyError:
-        formatter.for_type(Figure, _png)
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+        formatter.for_type(Figure, figure_png)

@@ -27,9 +27,7 @@ Example:
 from __future__ import annotations
 
 import html
-import io
 import os
-import re
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +38,7 @@ import pandas as pd
 
 from fulfillkit.carriers import CarrierTable
 from fulfillkit.errors import InvalidDataError
-from fulfillkit.frames import records_of
+from fulfillkit.frames import SHIPMENT_STATUS_COLUMN, frame_of, join_orders, records_of
 from fulfillkit.frames.io import atomic_write
 from fulfillkit.optional import require
 from fulfillkit.paths import output_path, writer_error
@@ -62,10 +60,11 @@ from fulfillkit.reports.carriers import (
     check_carrier_choice,
 )
 from fulfillkit.reports.data import Fulfillments, carrier_frame
+from fulfillkit.reports.figures import figure_svg
 from fulfillkit.version import __version__
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 __all__ = ["ReportOptions", "render_report", "report_html", "safe_source"]
 
@@ -73,8 +72,6 @@ WORST: Final = 50
 """How many findings the page lists (the worst first); the summary counts them all."""
 
 _SEVERITY_COLORS: Final = {"error": "#fde2e1", "warning": "#fff4d6", "info": "#e8f1fb"}
-_SVG_PROLOG: Final = re.compile(r"^.*?(?=<svg)", re.S)
-_SVG_COMMENT: Final = re.compile(r"<!--.*?-->", re.S)
 
 _CSS: Final = """
 :root { --ink: #1d2733; --muted: #5b6b7c; --line: #dfe5ec; --accent: #2f5d8a; }
@@ -219,7 +216,12 @@ def render_report(
     choice = check_carrier_choice(carrier)
     _check_options(title=title, source=source, fetched_at=fetched_at, worst=worst)
     records = records_of(data, what="report_html")  # a generator is read once, here
-    given = data if records is None else records
+    given: Any = data if records is None else records
+    stored_orders = getattr(data, "orders_frame", None)  # a store keeps its orders
+    if records is None and callable(stored_orders):
+        orders = stored_orders()
+        if len(orders):
+            given = join_orders(frame_of(data, what="report_html"), orders)
     df = carrier_frame(given, what="report_html", table=table, also=("created_at",))
     if findings is None:
         findings = audit(given, table=table)
@@ -234,6 +236,7 @@ def render_report(
         *_cards(report, findings, fulfillments),
         *_about(period, source, fetched_at, choice),
         *_carrier_section(report, choice, _charts(df, choice, table, created)),
+        *_charts_section(_more_charts(df, data, created)),
         *_audit_section(findings, choice, worst),
         f"<footer>fulfillkit {html.escape(__version__)}. A single file: no JavaScript, no "
         "external assets. Values from the API are shown as text.</footer>",
@@ -345,6 +348,17 @@ def _carrier_section(
         f'<h2>Volume and tracking coverage</h2><div class="panel">{charts[0]}</div>',
         f'<h2>Over time</h2><div class="panel">{charts[1]}</div></section>',
     ]
+
+
+def _charts_section(charts: list[tuple[str, str]]) -> list[str]:
+    """The plots beyond the carrier ones (status mix, coverage, lag, time in status)."""
+    if not charts:
+        return []
+    parts = ['<section id="charts">']
+    parts += [
+        f'<h2>{html.escape(heading)}</h2><div class="panel">{svg}</div>' for heading, svg in charts
+    ]
+    return [*parts, "</section>"]
 
 
 def _audit_section(findings: pd.DataFrame, choice: CarrierChoice, worst: int) -> list[str]:
@@ -530,24 +544,48 @@ def _charts(
 ) -> tuple[str, str]:
     from fulfillkit.reports.charts import plot_carriers, plot_timeline
 
-    freq = "D"
-    if created is not None and created.notna().any():
-        span = created.max() - created.min()
-        freq = (
-            "MS" if span > pd.Timedelta(days=730) else "W" if span > pd.Timedelta(days=120) else "D"
-        )
     return (
-        _svg(plot_carriers(df, table=table, carrier=choice)),
-        _svg(plot_timeline(df, freq, table=table, carrier=choice)),
+        figure_svg(plot_carriers(df, table=table, carrier=choice)),
+        figure_svg(plot_timeline(df, _freq(created), table=table, carrier=choice)),
     )
 
 
-def _svg(fig: Figure) -> str:
-    """The figure as inline SVG: no XML prolog, no comments (matplotlib writes the texts of
-    labels into comments; the glyphs themselves are paths)."""
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return _SVG_COMMENT.sub("", _SVG_PROLOG.sub("", buffer.getvalue(), count=1))
+def _freq(created: pd.Series[Any] | None) -> str:
+    """A period for charts over time: a day, a week or a month, by the span covered."""
+    if created is None or not created.notna().any():
+        return "D"
+    span = created.max() - created.min()
+    return "MS" if span > pd.Timedelta(days=730) else "W" if span > pd.Timedelta(days=120) else "D"
+
+
+def _more_charts(
+    df: pd.DataFrame, data: object, created: pd.Series[Any] | None
+) -> list[tuple[str, str]]:
+    """``(heading, svg)`` of the plots the data can draw: the shipment-status mix (remote
+    data), tracking coverage over time, the order-to-fulfillment lag (orders joined) and,
+    from a store, time in transit. A plot the data cannot draw is left out (the audit
+    section says what each missing input would enable)."""
+    from fulfillkit.reports.plots import (
+        plot_fulfillment_lag,
+        plot_status_mix,
+        plot_time_in_status,
+        plot_tracking_coverage,
+    )
+
+    charts: list[tuple[str, str]] = []
+    if SHIPMENT_STATUS_COLUMN in df:
+        charts.append(("Shipment status by carrier", figure_svg(plot_status_mix(df))))
+    if created is not None and created.notna().any():
+        coverage = plot_tracking_coverage(df, _freq(created))
+        charts.append(("Tracking coverage over time", figure_svg(coverage)))
+    if "fulfillment_lag" in df and df["fulfillment_lag"].notna().any():
+        charts.append(("Order to fulfillment", figure_svg(plot_fulfillment_lag(df))))
+    status_changes = getattr(data, "status_changes", None)  # a store keeps every version
+    if callable(status_changes):
+        changes = status_changes()
+        if changes["from_status"].notna().any():
+            charts.append(("Time in transit", figure_svg(plot_time_in_status(changes))))
+    return charts
 
 
 def _when(value: datetime | str | None) -> str:

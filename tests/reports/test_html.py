@@ -77,12 +77,16 @@ def test_every_carrier_row_with_its_numbers(frame: pd.DataFrame, tmp_path: Path)
     assert ("title", {}) in page.tags
 
 
-def test_no_script_no_external_asset_two_inline_charts(frame: pd.DataFrame) -> None:
+def test_no_script_no_external_asset_inline_charts(frame: pd.DataFrame) -> None:
     text = render_report(frame)
     page = Page(text)
     names = [tag for tag, _ in page.tags]
     assert "script" not in names and "link" not in names and "img" not in names
-    assert names.count("svg") == 2
+    # carriers, over time, then what the data can draw: status mix (remote data) and
+    # tracking coverage; no lag without orders joined, no time in status without a store
+    assert names.count("svg") == 4
+    assert "Shipment status by carrier" in text and "Tracking coverage over time" in text
+    assert "Order to fulfillment" not in text and "Time in transit" not in text
     for _, attrs in page.tags:
         for key in ("src", "href"):
             assert not (attrs.get(key) or "").startswith(("http:", "https:", "//")), attrs
@@ -189,3 +193,23 @@ def test_a_folder_given_as_the_file_is_refused_before_any_work(tmp_path: Path) -
         report_html([1, 2], blocker / "r.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "reports.html"]
     assert list(folder.iterdir()) == []
+
+
+def test_a_store_brings_its_orders_and_its_history(tmp_path: Path) -> None:
+    """Given a store, the report joins its orders (the lag chart, the order rules) and
+    draws time in transit from the versions it kept."""
+    from fulfillkit.sandbox import SandboxApp
+
+    app = SandboxApp(make_dataset(1000, seed=9), rate_limit=None)
+    store = fk.Store(tmp_path / "shop.duckdb")
+    with fk.Client.sandbox(app=app) as client:
+        store.sync(client, progress=False)
+        for _ in range(3):
+            app.advance(days=4)
+            store.sync(client, progress=False)
+    text = report_html(store, tmp_path / "store.html").read_text(encoding="utf-8")
+    for heading in ("Order to fulfillment", "Time in transit", "Shipment status by carrier"):
+        assert heading in text
+    not_run = text[text.find("<h2>Rules not run</h2>") :]
+    assert "<code>created_before_order</code>" not in not_run  # the orders were joined
+    assert "<code>slow_fulfillment</code>" in not_run  # it still needs max_lag
