@@ -395,8 +395,7 @@ def keep_it_current() -> nbformat.NotebookNode:
             "`fk.plot_time_in_status(store)` draws them, a box per carrier."
         ),
         new_code_cell(
-            "changes = fk.status_changes(store)\n"
-            'changes[changes["from_status"].notna()].head()'
+            'changes = fk.status_changes(store)\nchanges[changes["from_status"].notna()].head()'
         ),
         new_code_cell(
             "spans = fk.time_in_status(store)\n"
