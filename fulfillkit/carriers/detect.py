@@ -77,6 +77,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Final
 
+from fulfillkit.carriers.inputs import text_or_none, values_of
+
 if TYPE_CHECKING:  # numpy, pandas and pyarrow load only when a number is checked
     import numpy as np
     import numpy.typing as npt
@@ -515,7 +517,7 @@ def detect_carrier(number: Any) -> str | None:
         >>> [detect_carrier(n) for n in ["986578788855", "3318810025", "hello", None]]
         ['FedEx', 'DHL', None, None]
     """
-    code = int(detect_carrier_codes([number])[0])
+    code = int(detect_carrier_codes([text_or_none(number, "detect_carrier", numbers=True)])[0])
     return None if code < 0 else CARRIER_NAMES[code]
 
 
@@ -599,7 +601,7 @@ def detect_carriers(values: pd.Series[Any] | Iterable[Any]) -> pd.Series[Any]:
     if isinstance(values, pd.Series):
         index, name, items = values.index, values.name, values.tolist()
     else:
-        items = list(values)
+        items = values_of(values, "detect_carriers")
         index, name = pd.RangeIndex(len(items)), "carrier_detected"
     codes = detect_carrier_codes(items)
     labels = np.array([*CARRIER_NAMES, None], dtype=object)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
+from fulfillkit.carriers.inputs import text_or_none, values_of
+
 if TYPE_CHECKING:  # pandas and numpy load only when a column is canonicalised
     import pandas as pd
 
@@ -212,7 +214,7 @@ def canonical_carrier(text: str | None, *, table: CarrierTable = DEFAULT_CARRIER
         >>> [canonical_carrier(t) for t in ["UPS", "ups", "Fedex", "other", "Acme", ""]]
         ['UPS', 'UPS', 'FedEx', 'Other', 'Unknown', 'Unknown']
     """
-    return table.canonical(text)
+    return table.canonical(text_or_none(text, "canonical_carrier"))
 
 
 def canonical_carriers(
@@ -225,4 +227,8 @@ def canonical_carriers(
         >>> canonical_carriers(pd.Series(["UPS", None, "DHL Express"])).tolist()
         ['UPS', 'Unknown', 'DHL']
     """
+    import pandas as pd
+
+    if not isinstance(values, pd.Series):
+        values = values_of(values, "canonical_carriers")
     return table.canonical_series(values)

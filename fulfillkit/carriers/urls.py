@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
+from fulfillkit.carriers.inputs import text_or_none
+
 __all__ = ["TRACKING_URL_TEMPLATES", "format_tracking_url", "tracking_url"]
 
 TRACKING_URL_TEMPLATES: Final[Mapping[str, str]] = {
@@ -50,6 +52,8 @@ def tracking_url(
         >>> tracking_url("Evri", "X1"), tracking_url("UPS", "  ")
         (None, None)
     """
+    carrier = text_or_none(carrier, "tracking_url (carrier)")
+    number = text_or_none(number, "tracking_url (number)", numbers=True)
     template = templates.get(carrier) if carrier is not None else None
     return None if template is None else format_tracking_url(template, number)
 

@@ -55,6 +55,7 @@ from fulfillkit.frames.records import (
     CHUNK,
     RECORD_SCHEMA,
     Records,
+    checked_records,
     has_remote_data,
     record_batch,
 )
@@ -89,7 +90,7 @@ def to_arrow(
     options = LayoutOptions(
         remote_data, sep, explode, carriers, url_templates, field_mappings, (), ARROW_STRING
     )
-    columns, unparsed = _build(records, options)
+    columns, unparsed = _build(checked_records(records, what="to_arrow"), options)
     warn_unparsed(unparsed, stacklevel=2)
     return pa.table(columns)
 
@@ -162,7 +163,7 @@ def to_frame(
     options = LayoutOptions(
         remote_data, sep, explode, carriers, url_templates, field_mappings, (), PANDAS_TEXT
     )
-    columns, unparsed = _build(records, options)
+    columns, unparsed = _build(checked_records(records, what="to_frame"), options)
     warn_unparsed(unparsed, stacklevel=2)
     return pandas_frame(columns)
 
@@ -208,7 +209,7 @@ def items_frame(records: Records) -> pd.DataFrame:
     ids: list[Any] = []
     positions: list[int] = []
     fields: dict[str, tuple[list[Any], list[int]]] = {}
-    for record in records:
+    for record in checked_records(records, what="items_frame"):
         d = record.__dict__ if isinstance(record, Fulfillment) else record
         items, raw = d.get("items"), d.get("remote_data")
         if not isinstance(items, list):

@@ -27,8 +27,6 @@ Example:
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import pandas as pd
@@ -36,8 +34,8 @@ import pyarrow as pa
 
 from fulfillkit.errors import InvalidDataError
 from fulfillkit.frames.build import to_frame
+from fulfillkit.frames.records import checked_records
 from fulfillkit.frames.schema import to_pandas
-from fulfillkit.models import Fulfillment
 
 __all__ = ["ACCEPTED", "frame_of", "records_of"]
 
@@ -63,18 +61,7 @@ def records_of(data: object, *, what: str = "this function") -> list[Any] | None
         if isinstance(data, pd.Series):
             raise _refuse(what, "a Series (pass the whole frame, not one column)")
         return None
-    if isinstance(data, (str, bytes, os.PathLike)):
-        raise _refuse(what, f"a path or text {str(data)[:60]!r} (read a file with fk.read_frame)")
-    if isinstance(data, (Mapping, Fulfillment)):
-        raise _refuse(what, "a single record (wrap it in a list)")
-    if not isinstance(data, Iterable):
-        raise _refuse(what, type(data).__name__)
-    records = list(data)
-    for position, record in enumerate(records):
-        if not isinstance(record, (Fulfillment, Mapping)):
-            kind = type(record).__name__
-            raise _refuse(what, f"a {type(data).__name__} whose item {position} is {kind!r}")
-    return records
+    return checked_records(data, what=what, noun=ACCEPTED)
 
 
 def frame_of(data: object, *, what: str = "this function") -> pd.DataFrame:

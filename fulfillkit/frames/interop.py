@@ -17,28 +17,63 @@ from typing import Any
 
 import pyarrow as pa
 
+from fulfillkit.carriers import DEFAULT_CARRIERS, TRACKING_URL_TEMPLATES, CarrierTable
 from fulfillkit.frames.build import to_arrow
+from fulfillkit.frames.schema import FieldMappings
 from fulfillkit.models import Fulfillment
 from fulfillkit.optional import require
 
 __all__ = ["sql", "to_polars"]
 
 
-def _table(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any) -> pa.Table:
-    return data if isinstance(data, pa.Table) else to_arrow(data, **options)
+def _table(data: object) -> pa.Table:
+    """A table already built, one from an object that builds its own (a batch, a store),
+    or ``to_arrow`` of records (which refuses anything else, saying what to pass)."""
+    if isinstance(data, pa.Table):
+        return data
+    own = getattr(data, "to_arrow", None)
+    if callable(own):
+        table = own()
+        if isinstance(table, pa.Table):
+            return table
+    return to_arrow(data)  # type: ignore[arg-type]
 
 
-def to_polars(data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]], **options: Any) -> Any:
+# to_arrow's options written out on purpose (as to_frame's are): help shows them.
+def to_polars(
+    data: pa.Table | Iterable[Fulfillment | Mapping[str, Any]] | Any,
+    *,
+    remote_data: bool | None = None,
+    sep: str = ".",
+    explode: bool = True,
+    carriers: CarrierTable = DEFAULT_CARRIERS,
+    url_templates: Mapping[str, str] = TRACKING_URL_TEMPLATES,
+    field_mappings: FieldMappings = "columns",
+) -> Any:
     """Fulfillments as a ``polars.DataFrame``: :func:`~fulfillkit.to_arrow` handed to
     ``polars.from_arrow`` (no copy of the buffers: the table's chunks stay Polars' chunks;
     ``.rechunk()`` the result if one contiguous chunk is wanted). ``data`` is a table
-    already built, or records (then ``options`` go to ``to_arrow``).
+    already built (the options are then ignored), a ``BatchResult`` or a store (their
+    ``to_polars()`` takes the options), or records (the options go to ``to_arrow``).
 
     Raises:
         ImportError: polars is not installed (``pip install 'fulfillkit[polars]'``).
+        InvalidDataError: ``data`` is none of those.
     """
     polars = require("polars", "polars", "fk.to_polars")
-    return polars.from_arrow(_table(data, **options), rechunk=False)
+    if isinstance(data, pa.Table) or callable(getattr(data, "to_arrow", None)):
+        table = _table(data)
+    else:
+        table = to_arrow(
+            data,
+            remote_data=remote_data,
+            sep=sep,
+            explode=explode,
+            carriers=carriers,
+            url_templates=url_templates,
+            field_mappings=field_mappings,
+        )
+    return polars.from_arrow(table, rechunk=False)
 
 
 def sql(query: str, **tables: pa.Table | Iterable[Fulfillment | Mapping[str, Any]]) -> pa.Table:

@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fulfillkit.errors import InvalidDataError
+from fulfillkit.frames.coerce import frame_of
+from fulfillkit.frames.records import checked_records
 from fulfillkit.frames.schema import FLOAT, STRING, TIMESTAMP, strings, to_pandas
 from fulfillkit.frames.timestamps import parse_timestamps
 from fulfillkit.models import Order
@@ -92,6 +95,7 @@ _JOINED: Final = {
 }
 
 OrdersLike = pd.DataFrame | Iterable[Order | Mapping[str, Any]] | Any
+_ORDERS: Final = "orders (fk.Order objects, the API's dicts, an OrdersResult or an orders_frame)"
 
 
 def orders_frame(orders: Iterable[Order | Mapping[str, Any]]) -> pd.DataFrame:
@@ -119,13 +123,8 @@ def orders_table(orders: Iterable[Order | Mapping[str, Any]]) -> pa.Table:
         [12.0]
     """
     values: dict[str, list[Any]] = {name: [] for name in ORDERS_SCHEMA}
-    for order in orders:
-        if isinstance(order, Order):
-            d: Mapping[str, Any] = order.__dict__
-        elif isinstance(order, Mapping):
-            d = order
-        else:
-            raise TypeError(f"orders must be fk.Order objects or dicts, got {type(order).__name__}")
+    for order in checked_records(orders, what="orders_frame", kinds=(Order,), noun=_ORDERS):
+        d: Mapping[str, Any] = order.__dict__ if isinstance(order, Order) else order
         for name, column in values.items():
             column.append(d.get(name))
     columns: dict[str, Any] = {name: strings(values[name]) for name in _TEXT_FIELDS}
@@ -157,16 +156,18 @@ def join_orders(df: pd.DataFrame, orders: OrdersLike) -> pd.DataFrame:
             iterable over the orders).
 
     Raises:
-        ValueError: ``df`` has no ``order_id`` column, or already has order columns.
+        InvalidDataError: ``df`` is not fulfillments (by the data rule) or has no
+            ``order_id`` column, or already has order columns; ``orders`` are not orders.
     """
+    df = frame_of(df, what="join_orders")
     if "order_id" not in df:
-        raise ValueError("join_orders needs an order_id column (a frame from fk.to_frame)")
+        raise InvalidDataError("join_orders needs an order_id column (a frame from fk.to_frame)")
     clash = [name for name in JOIN_SCHEMA if name in df]
     if clash:
-        raise ValueError(f"the frame already has order columns {clash}: drop them first")
+        raise InvalidDataError(f"the frame already has order columns {clash}: drop them first")
     table = orders if isinstance(orders, pd.DataFrame) else orders_frame(_records(orders))
     if "id" not in table:
-        raise ValueError("the orders frame needs an id column (see fk.orders_frame)")
+        raise InvalidDataError("the orders frame needs an id column (see fk.orders_frame)")
     table = table.drop_duplicates("id", keep="last")
     keys = pd.Index(table["id"].astype(STRING))
     position = keys.get_indexer(pd.Index(df["order_id"].astype(STRING)))
@@ -194,6 +195,6 @@ def _records(orders: Any) -> Iterable[Order | Mapping[str, Any]]:
         inner = getattr(orders, attribute, None)
         if inner is not None and not callable(inner):
             return list(inner)
-    if isinstance(orders, Mapping):
-        return [orders]  # one order as a dict
-    return list(orders)
+    if isinstance(orders, (Mapping, Order)):
+        return [orders]  # one order
+    return checked_records(orders, what="join_orders", kinds=(Order,), noun=_ORDERS)

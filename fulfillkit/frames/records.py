@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fulfillkit.errors import InvalidDataError
 from fulfillkit.frames.derive import shipment_statuses
 from fulfillkit.frames.mappings import TEXT_MAP, json_column, text_map
 from fulfillkit.frames.schema import ARROW_STRING, ARROW_TIMESTAMP, strings
@@ -53,6 +55,7 @@ __all__ = [
     "TEXT_FIELDS",
     "TIME_FIELDS",
     "Records",
+    "checked_records",
     "has_remote_data",
     "record_batch",
     "record_table",
@@ -114,6 +117,44 @@ _PRIVATE: Final = attrgetter("__pydantic_private__")  # a slot: ._unparsed_times
 _CONVERSION_ERRORS: Final = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, IndexError)
 
 
+def checked_records(
+    data: object,
+    *,
+    what: str,
+    kinds: tuple[type, ...] = (Fulfillment,),
+    noun: str = "fulfillment records (fk.Fulfillment objects or the API's dicts)",
+) -> list[Any]:
+    """``data`` as a list of records (``kinds`` objects or mappings), else
+    :class:`~fulfillkit.InvalidDataError` naming what was given and what to pass, before any
+    work. A frame, a table or an object with its own ``to_frame()`` (a batch, a store) is
+    refused too: it is not records, and says how to get a frame from it.
+
+    Example:
+        >>> checked_records(({"id": "a"},), what="to_frame")
+        [{'id': 'a'}]
+    """
+
+    def refuse(got: str) -> InvalidDataError:
+        return InvalidDataError(f"{what} takes {noun}; got {got}")
+
+    if isinstance(data, (str, bytes, os.PathLike)):
+        raise refuse(f"a path or text {str(data)[:60]!r} (read a file with fk.read_frame)")
+    if hasattr(data, "columns") or isinstance(data, (pa.Table, pa.RecordBatch)):
+        raise refuse(f"a {type(data).__name__}, which is a table already")
+    if isinstance(data, (Mapping, *kinds)):
+        raise refuse("a single record (wrap it in a list)")
+    if not isinstance(data, Iterable):
+        has_own = callable(getattr(data, "to_frame", None))
+        own = " (it has .to_frame(): call that)" if has_own else ""
+        raise refuse(f"{type(data).__name__}{own}")
+    records = data if isinstance(data, list) else list(data)
+    for position, record in enumerate(records):
+        if type(record) is not dict and not isinstance(record, (Mapping, *kinds)):
+            kind = type(record).__name__
+            raise refuse(f"a {type(data).__name__} whose item {position} is {kind!r}")
+    return records
+
+
 def has_remote_data(record: Any) -> bool:
     """Whether a record (model or mapping) carries the provider's raw data.
 
@@ -143,7 +184,7 @@ def record_table(records: Records, *, remote_data: bool | None = None) -> pa.Tab
         >>> table.column("unparsed_timestamps").to_pylist(), table.schema == RECORD_SCHEMA
         ([True], True)
     """
-    given: list[Any] = records if isinstance(records, list) else list(records)
+    given = checked_records(records, what="record_table")
     if remote_data is None:
         remote_data = any(map(has_remote_data, given))
     batches = [

@@ -29,6 +29,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from fulfillkit.errors import InvalidDataError
 from fulfillkit.formatting import (
     CARD_STYLE,
     count,
@@ -117,7 +118,24 @@ class ReportView:
 
 def display_report(report: pd.DataFrame) -> ReportView:
     """Wrap a carrier report for a friendlier display (``fk.display_report(report)`` on the
-    last line of a cell). The report itself stays a DataFrame: see :class:`ReportView`."""
+    last line of a cell). The report itself stays a DataFrame: see :class:`ReportView`.
+
+    Raises:
+        InvalidDataError: ``report`` is not a carrier report (``fk.carrier_report(...)``).
+
+    Example:
+        >>> import fulfillkit as fk
+        >>> view = display_report(fk.carrier_report(fk.to_frame([{"id": "a"}])))
+        >>> "<table" in view._repr_html_()
+        True
+    """
+    import pandas as pd
+
+    if not isinstance(report, pd.DataFrame) or "fulfillments" not in report:
+        raise InvalidDataError(
+            "display_report takes a carrier report (the frame fk.carrier_report(...) returns), "
+            f"got {type(report).__name__}"
+        )
     return ReportView(report)
 
 

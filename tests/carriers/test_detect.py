@@ -183,7 +183,8 @@ def test_the_vectorised_detector_agrees_with_a_plain_python_reference() -> None:
     odd += [4201002334249200190132607600833457, 2**64, [1], {"a": 1}, -5]  # past int64 too
     values += [" " + str(v).lower() + "-" for v in values[:200]] + odd
     expected = [reference_detect(v) for v in values]
-    one_by_one = [*values[:2000], *odd]  # each a batch of one
+    # each a batch of one; a list or a dict is a column, not one value: refused
+    one_by_one = [v for v in [*values[:2000], *odd] if not isinstance(v, (list, dict))]
     assert [detect_carrier(v) for v in one_by_one] == [reference_detect(v) for v in one_by_one]
     codes = detect_carrier_codes(values)
     assert [None if c < 0 else CARRIER_NAMES[c] for c in codes] == expected

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fulfillkit.errors import InvalidDataError
 from fulfillkit.frames import (
     JOIN_SCHEMA,
     LAG,
@@ -135,9 +136,9 @@ def test_duplicate_orders_last_wins_and_bad_inputs_raise(df: pd.DataFrame) -> No
     newer = {**ORDERS[0], "order_status": "closed"}
     joined = join_orders(df, [*ORDERS, newer])
     assert joined["order_status"].tolist()[:2] == ["closed", "closed"]
-    with pytest.raises(ValueError, match="already has order columns"):
+    with pytest.raises(InvalidDataError, match="already has order columns"):
         join_orders(joined, ORDERS)
-    with pytest.raises(ValueError, match="order_id"):
+    with pytest.raises(InvalidDataError, match="order_id"):
         join_orders(df.drop(columns=["order_id"]), ORDERS)
 
 
