@@ -1,10 +1,10 @@
 """Progress bars through ``tqdm.auto``: a widget in Jupyter, text in a terminal.
 
-``progress=None`` (the default) shows a bar unless the environment says otherwise: tqdm
-reads ``TQDM_DISABLE=1`` (and every other ``TQDM_*`` setting) for arguments that are *not*
-passed, so ``disable=False`` is never passed. tqdm reads the environment once, when it is
-imported; ``TQDM_DISABLE`` is also read at each call here, so setting it later (``%env
-TQDM_DISABLE=1`` in a notebook) works too.
+``progress=None`` (the default) shows a bar unless ``TQDM_DISABLE`` says otherwise, read
+at each call (tqdm itself reads its ``TQDM_*`` settings once, when it is imported, so
+setting or clearing the variable later, ``%env TQDM_DISABLE=1`` in a notebook, would not
+count): ``disable`` is always passed, from ``progress`` or that variable. Every other
+``TQDM_*`` setting is tqdm's own. ``progress=True`` shows a bar whatever the environment.
 The bar shows done/total, the rate and an error count; never an id, a URL or a secret.
 
 Example:
@@ -76,8 +76,7 @@ def progress_bar(
         "smoothing": 0.05,
         "mininterval": 0.2,
     }
-    if progress is False or (progress is None and _env_disabled()):
-        kwargs["disable"] = True
+    kwargs["disable"] = _env_disabled() if progress is None else not progress
     bar = PacedBar(**kwargs)
     bar.rate_cap = rate_cap
     return bar
