@@ -105,7 +105,7 @@ def test_fetch_sandbox_refuses_server_options(
     option: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["fetch", "--sandbox", "--all", "-o", str(tmp_path / "x.csv"), *option]) == 2
-    assert "--sandbox fetches from the embedded sandbox" in capsys.readouterr().err
+    assert "--sandbox talks to the embedded sandbox" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
 
 

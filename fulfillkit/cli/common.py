@@ -20,6 +20,8 @@ from fulfillkit.errors import FulfillkitError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fulfillkit.client import Client
+
 __all__ = [
     "CARRIERS",
     "CREDENTIALS",
@@ -30,6 +32,8 @@ __all__ = [
     "SANDBOX_RATE",
     "Formatter",
     "Parser",
+    "add_connection_options",
+    "connection_client",
     "epilog",
     "export_path",
     "html_path",
@@ -108,6 +112,52 @@ class Parser(argparse.ArgumentParser):
         if self.epilog_of is not None:
             self.epilog = self.epilog_of()
         return super().format_help()
+
+
+def add_connection_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """``--sandbox``, ``--base-url``, ``--rate-limit`` and ``--concurrency``: where a command
+    that talks to Panora talks to (``verb``: what it does there, for the help)."""
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help=f"{verb} the embedded sandbox, in-process, with its public credentials (no "
+        "environment needed)",
+    )
+    parser.add_argument(
+        "--base-url", help="API base URL (default: PANORA_BASE_URL, else https://api.panora.dev)"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=rate_limit,
+        default="auto",
+        metavar="N/S|auto|off",
+        help="client-side budget: N requests per S seconds (e.g. 100/60), auto (the "
+        "default: Panora's 100/60 on hosted Panora, none elsewhere) or off",
+    )
+    parser.add_argument(
+        "--concurrency", type=positive_int, default=8, help="requests in flight (%(default)s)"
+    )
+
+
+def connection_client(args: argparse.Namespace) -> Client:
+    """The client of :func:`add_connection_options`: the environment's credentials and base
+    URL, or the embedded sandbox in-process with its public ones (``--sandbox``).
+
+    Raises:
+        FulfillkitError: ``--sandbox`` with ``--base-url`` or ``--rate-limit``.
+    """
+    from fulfillkit.client import Client
+
+    if args.sandbox:
+        if args.base_url or args.rate_limit != "auto":
+            raise FulfillkitError(
+                "--sandbox talks to the embedded sandbox in-process: drop --base-url and "
+                "--rate-limit"
+            )
+        return Client.sandbox(max_concurrency=args.concurrency)
+    return Client(
+        max_concurrency=args.concurrency, base_url=args.base_url, rate_limit=args.rate_limit
+    )
 
 
 def positive_int(text: str) -> int:

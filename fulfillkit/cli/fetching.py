@@ -18,11 +18,12 @@ from fulfillkit.cli.common import (
     CREDENTIALS,
     PROGRESS,
     PROXY,
+    add_connection_options,
+    connection_client,
     epilog,
     export_path,
     non_negative,
     positive_int,
-    rate_limit,
     read_ids,
 )
 from fulfillkit.cli.reporting import carrier_note, severity_counts
@@ -30,14 +31,12 @@ from fulfillkit.errors import FulfillkitError
 from fulfillkit.paths import output_path
 
 if TYPE_CHECKING:
-    from fulfillkit.client import Client
     from fulfillkit.fetch.results import BatchResult
 
 __all__ = [
     "add_commands",
     "demo_fetch",
     "demo_store",
-    "fetch_client",
     "print_summary",
     "run_demo",
     "run_fetch",
@@ -177,10 +176,7 @@ def run_fetch(args: argparse.Namespace) -> int:
     if args.all and args.checkpoint:
         raise FulfillkitError("--checkpoint resumes a fetch by ids; --all lists the connection")
     if args.sandbox and (args.base_url or args.rate_limit != "auto"):
-        raise FulfillkitError(
-            "--sandbox fetches from the embedded sandbox in-process: drop --base-url and "
-            "--rate-limit"
-        )
+        connection_client(args)  # says why, before anything is read or written
     ids: list[str] = []
     if not args.all:
         try:
@@ -196,7 +192,7 @@ def run_fetch(args: argparse.Namespace) -> int:
     output = output_path(args.output, what="output")
     if args.errors:
         output_path(args.errors, what="errors file")
-    with fetch_client(args) as client:
+    with connection_client(args) as client:
         started = time.perf_counter()
         if args.all:
             records = list(client.list(remote_data=args.remote_data))
@@ -218,18 +214,6 @@ def run_fetch(args: argparse.Namespace) -> int:
     if args.errors and batch.errors:
         print(f"wrote {export(batch.errors_frame(), args.errors)}", file=sys.stderr)
     return 0 if batch.ok else 1
-
-
-def fetch_client(args: argparse.Namespace) -> Client:
-    """The client ``fetch`` uses: the environment's credentials and base URL, or the
-    embedded sandbox in-process with its public ones (``--sandbox``)."""
-    from fulfillkit.client import Client
-
-    if args.sandbox:
-        return Client.sandbox(max_concurrency=args.concurrency)
-    return Client(
-        max_concurrency=args.concurrency, base_url=args.base_url, rate_limit=args.rate_limit
-    )
 
 
 def add_commands(sub: Any) -> None:
@@ -282,31 +266,12 @@ def add_commands(sub: Any) -> None:
     fetch.add_argument(
         "--all", action="store_true", help="the whole connection, through the list endpoint"
     )
-    fetch.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="fetch from the embedded sandbox, in-process, with its public credentials "
-        "(no environment needed; try it with --all)",
-    )
+    add_connection_options(fetch, "fetch from")
     fetch.add_argument("--remote-data", action="store_true", help="include remote_data")
-    fetch.add_argument(
-        "--concurrency", type=positive_int, default=8, help="requests in flight (%(default)s)"
-    )
     fetch.add_argument(
         "--checkpoint",
         metavar="FILE",
         help="resume file (JSON Lines): a rerun fetches only what is missing",
-    )
-    fetch.add_argument(
-        "--base-url", help="API base URL (default: PANORA_BASE_URL, else https://api.panora.dev)"
-    )
-    fetch.add_argument(
-        "--rate-limit",
-        type=rate_limit,
-        default="auto",
-        metavar="N/S|auto|off",
-        help="client-side budget: N requests per S seconds (e.g. 100/60), auto (the "
-        "default: Panora's 100/60 on hosted Panora, none elsewhere) or off",
     )
     fetch.add_argument(
         "--via",

@@ -21,12 +21,13 @@ from fulfillkit.cli.common import (
     CREDENTIALS,
     PROGRESS,
     PROXY,
+    add_connection_options,
+    connection_client,
     epilog,
     non_negative,
     positive_int,
-    rate_limit,
 )
-from fulfillkit.errors import FulfillkitError, StoreBusyError
+from fulfillkit.errors import StoreBusyError
 from fulfillkit.paths import output_path
 
 __all__ = ["SYNC_BUSY", "SYNC_WITH_ERRORS", "add_commands", "run_sync"]
@@ -39,23 +40,11 @@ SYNC_BUSY: Final = 75
 
 def run_sync(args: argparse.Namespace) -> int:
     """Sync the store ``args.store`` with the environment's connection (or the sandbox)."""
-    from fulfillkit.client import Client
     from fulfillkit.store import Store
 
-    if args.sandbox and (args.base_url or args.rate_limit != "auto"):
-        raise FulfillkitError(
-            "--sandbox syncs the embedded sandbox in-process: drop --base-url and --rate-limit"
-        )
     path = output_path(args.store, what="store")  # before any request
     store = Store(path, busy_timeout=args.busy_timeout)
-    client = (
-        Client.sandbox(max_concurrency=args.concurrency)
-        if args.sandbox
-        else Client(
-            max_concurrency=args.concurrency, base_url=args.base_url, rate_limit=args.rate_limit
-        )
-    )
-    with client:
+    with connection_client(args) as client:
         try:
             report = store.sync(
                 client,
@@ -87,22 +76,7 @@ def add_commands(sub: Any) -> None:
         epilog=epilog(CREDENTIALS, PROGRESS, PROXY),
     )
     sync.add_argument("store", help="the store file, e.g. shop.duckdb (created if missing)")
-    sync.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="sync the embedded sandbox in-process with its public credentials",
-    )
-    sync.add_argument(
-        "--base-url", help="API base URL (default: PANORA_BASE_URL, else https://api.panora.dev)"
-    )
-    sync.add_argument(
-        "--rate-limit",
-        type=rate_limit,
-        default="auto",
-        metavar="N/S|auto|off",
-        help="client-side budget: N requests per S seconds (e.g. 100/60), auto (the default: "
-        "Panora's 100/60 on hosted Panora, none elsewhere) or off",
-    )
+    add_connection_options(sync, "sync")
     sync.add_argument(
         "--refresh",
         choices=("auto", "open", "all", "none"),
@@ -126,9 +100,6 @@ def add_commands(sub: Any) -> None:
     sync.add_argument("--no-orders", action="store_true", help="sync fulfillments only")
     sync.add_argument(
         "--page-size", type=positive_int, default=100, help="list page size (%(default)s)"
-    )
-    sync.add_argument(
-        "--concurrency", type=positive_int, default=8, help="requests in flight (%(default)s)"
     )
     sync.add_argument(
         "--busy-timeout",

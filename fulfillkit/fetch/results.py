@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 FieldMappings = Literal["columns", "json"]
 
-__all__ = ["BatchResult", "OrdersResult", "batch_html", "batch_text"]
+__all__ = ["BatchResult", "OrdersResult", "batch_html", "batch_text", "failed_ids_frame"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -88,17 +88,7 @@ class _Outcome:
 
     def errors_frame(self) -> pd.DataFrame:
         """The errors as a DataFrame (``id``, ``kind``, ``status``, ``message``, ``attempts``)."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            {
-                "id": pd.array([e.id for e in self.errors], dtype="string"),
-                "kind": pd.array([e.kind for e in self.errors], dtype="string"),
-                "status": pd.array([e.status for e in self.errors], dtype="Int64"),
-                "message": pd.array([e.message for e in self.errors], dtype="string"),
-                "attempts": pd.array([e.attempts for e in self.errors], dtype="Int64"),
-            }
-        )
+        return failed_ids_frame(self.errors)
 
     def _summary(self, name: str) -> str:
         parts = [f"{name}={self._count()}", f"errors={len(self.errors)}"]
@@ -164,9 +154,7 @@ class BatchResult(_Outcome):
 
         return to_frame(
             self.fulfillments,
-            **self._frame_options(
-                remote_data, sep, explode, carriers, url_templates, field_mappings
-            ),
+            **self._options(remote_data, sep, explode, carriers, url_templates, field_mappings),
         )
 
     def to_arrow(
@@ -185,9 +173,7 @@ class BatchResult(_Outcome):
 
         return to_arrow(
             self.fulfillments,
-            **self._frame_options(
-                remote_data, sep, explode, carriers, url_templates, field_mappings
-            ),
+            **self._options(remote_data, sep, explode, carriers, url_templates, field_mappings),
         )
 
     def to_polars(
@@ -215,7 +201,7 @@ class BatchResult(_Outcome):
             )
         )
 
-    def _frame_options(
+    def _options(
         self,
         remote_data: bool | None,
         sep: str,
@@ -224,17 +210,11 @@ class BatchResult(_Outcome):
         url_templates: Mapping[str, str] | None,
         field_mappings: FieldMappings,
     ) -> dict[str, Any]:
-        options: dict[str, Any] = {
-            "remote_data": self.remote_data if remote_data is None else remote_data,
-            "sep": sep,
-            "explode": explode,
-            "field_mappings": field_mappings,
-        }
-        if carriers is not None:
-            options["carriers"] = carriers
-        if url_templates is not None:
-            options["url_templates"] = url_templates
-        return options
+        """The options for ``to_frame``; ``remote_data`` defaults to what the batch fetched."""
+        from fulfillkit.frames import frame_options
+
+        remote = self.remote_data if remote_data is None else remote_data
+        return frame_options(remote, sep, explode, carriers, url_templates, field_mappings)
 
     def audit(
         self,
@@ -305,6 +285,27 @@ class OrdersResult(_Outcome):
 
     def __repr__(self) -> str:
         return self._summary("orders")
+
+
+def failed_ids_frame(errors: Sequence[FailedId]) -> pd.DataFrame:
+    """Failure rows as a DataFrame: ``id``, ``kind``, ``message`` (``string``), ``status``,
+    ``attempts`` (``Int64``). What a batch's and a sync report's ``errors_frame()`` give.
+
+    Example:
+        >>> failed_ids_frame([FailedId("a", "not_found", 500, "gone", 1)])["kind"].tolist()
+        ['not_found']
+    """
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "id": pd.array([e.id for e in errors], dtype="string"),
+            "kind": pd.array([e.kind for e in errors], dtype="string"),
+            "status": pd.array([e.status for e in errors], dtype="Int64"),
+            "message": pd.array([e.message for e in errors], dtype="string"),
+            "attempts": pd.array([e.attempts for e in errors], dtype="Int64"),
+        }
+    )
 
 
 # -- reprs ----------------------------------------------------------------------------------

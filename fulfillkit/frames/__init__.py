@@ -14,7 +14,7 @@ record table -> layout), :mod:`~fulfillkit.frames.orders`, :mod:`~fulfillkit.fra
 frame).
 """
 
-from fulfillkit.frames.build import items_frame, to_arrow, to_frame
+from fulfillkit.frames.build import frame_options, items_frame, to_arrow, to_frame
 from fulfillkit.frames.coerce import ACCEPTED, frame_of, records_of
 from fulfillkit.frames.derive import (
     SHIPMENT_STATUS_GROUPS,
@@ -87,6 +87,7 @@ __all__ = [
     "first_rows",
     "frame_from_record_table",
     "frame_of",
+    "frame_options",
     "fulfillment_keys",
     "items_frame",
     "join_orders",

@@ -62,7 +62,7 @@ from fulfillkit.frames.records import (
 from fulfillkit.frames.schema import ARROW_STRING, FieldMappings, strings, to_pandas
 from fulfillkit.models import Fulfillment
 
-__all__ = ["CHUNK", "items_frame", "to_arrow", "to_frame"]
+__all__ = ["CHUNK", "frame_options", "items_frame", "to_arrow", "to_frame"]
 
 
 def to_arrow(
@@ -166,6 +166,35 @@ def to_frame(
     columns, unparsed = _build(checked_records(records, what="to_frame"), options)
     warn_unparsed(unparsed, stacklevel=2)
     return pandas_frame(columns)
+
+
+def frame_options(
+    remote_data: bool | None,
+    sep: str,
+    explode: bool,
+    carriers: CarrierTable | None,
+    url_templates: Mapping[str, str] | None,
+    field_mappings: FieldMappings,
+) -> dict[str, Any]:
+    """``to_frame``'s keyword options as a dict, ``None`` carriers and templates left out
+    (so the defaults apply): what the faces that spell the options out (a batch's, a
+    store's) hand on.
+
+    Example:
+        >>> sorted(frame_options(None, ".", True, None, None, "columns"))
+        ['explode', 'field_mappings', 'remote_data', 'sep']
+    """
+    options: dict[str, Any] = {
+        "remote_data": remote_data,
+        "sep": sep,
+        "explode": explode,
+        "field_mappings": field_mappings,
+    }
+    if carriers is not None:
+        options["carriers"] = carriers
+    if url_templates is not None:
+        options["url_templates"] = url_templates
+    return options
 
 
 def _build(

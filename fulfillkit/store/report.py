@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fulfillkit.errors import ERRORS_BY_KIND, FailedId
+from fulfillkit.fetch.results import failed_ids_frame
 from fulfillkit.formatting import CARD_STYLE, escape, html_code, short
 
 if TYPE_CHECKING:
@@ -111,17 +112,7 @@ class SyncReport:
 
     def errors_frame(self) -> pd.DataFrame:
         """The errors as a DataFrame (``id``, ``kind``, ``status``, ``message``, ``attempts``)."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            {
-                "id": pd.array([e.id for e in self.errors], dtype="string"),
-                "kind": pd.array([e.kind for e in self.errors], dtype="string"),
-                "status": pd.array([e.status for e in self.errors], dtype="Int64"),
-                "message": pd.array([e.message for e in self.errors], dtype="string"),
-                "attempts": pd.array([e.attempts for e in self.errors], dtype="Int64"),
-            }
-        )
+        return failed_ids_frame(self.errors)
 
     def raise_for_errors(self) -> SyncReport:
         """Raise the first error's exception type if anything failed; else return self."""

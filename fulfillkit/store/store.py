@@ -27,7 +27,12 @@ import pyarrow as pa
 from fulfillkit.client import AsyncClient, Client
 from fulfillkit.errors import BatchInterrupted, ConfigurationError, FulfillkitError
 from fulfillkit.formatting import CARD_STYLE, escape
-from fulfillkit.frames import arrow_from_record_table, frame_from_record_table, to_pandas
+from fulfillkit.frames import (
+    arrow_from_record_table,
+    frame_from_record_table,
+    frame_options,
+    to_pandas,
+)
 from fulfillkit.optional import require
 from fulfillkit.paths import output_path
 from fulfillkit.store.database import MEMORY, Database
@@ -227,7 +232,7 @@ class Store:
         id. The other options are :func:`~fulfillkit.to_frame`'s (``remote_data``
         defaults to whether the records were stored with it).
         """
-        options = _frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings)
+        options = frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings)
         return with_current(
             self._db,
             "fulfillments",
@@ -258,7 +263,7 @@ class Store:
             >>> Store(":memory:").to_frame().columns[:3].tolist()
             ['id', 'remote_id', 'order_id']
         """
-        options = _frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings)
+        options = frame_options(remote_data, sep, explode, carriers, url_templates, field_mappings)
         return with_current(
             self._db,
             "fulfillments",
@@ -474,24 +479,3 @@ def _options(
 
 def _so_far(parts: list[SyncReport]) -> SyncReport:
     return SyncReport.combine(parts) if parts else SyncReport(outcome="failed")
-
-
-def _frame_options(
-    remote_data: bool | None,
-    sep: str,
-    explode: bool,
-    carriers: CarrierTable | None,
-    url_templates: Mapping[str, str] | None,
-    field_mappings: FieldMappings,
-) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "remote_data": remote_data,
-        "sep": sep,
-        "explode": explode,
-        "field_mappings": field_mappings,
-    }
-    if carriers is not None:
-        options["carriers"] = carriers
-    if url_templates is not None:
-        options["url_templates"] = url_templates
-    return options
