@@ -286,3 +286,51 @@ def test_reports_accept_a_store(
     report = fk.carrier_report(store)
     assert report.equals(fk.carrier_report(store.to_frame()))
     assert len(fk.audit(store)) == len(fk.audit(store.to_frame()))
+
+
+def test_a_store_of_a_newer_format_is_refused_with_what_to_install(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    fk.Store(store_path).sync(make_client(app), orders=False, progress=False)
+    con = duckdb.connect(str(store_path))
+    con.execute("UPDATE fk_meta SET value = '99' WHERE key = 'version'")
+    con.close()
+    before = store_path.read_bytes()
+    with pytest.raises(fk.StoreVersionError, match=r"format 99.*pip install -U fulfillkit"):
+        fk.Store(store_path).to_frame()
+    with pytest.raises(fk.StoreVersionError):
+        fk.Store(store_path).sync(make_client(app), progress=False)
+    assert store_path.read_bytes() == before
+
+
+def test_a_damaged_store_is_refused_and_left_as_it_is(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    fk.Store(store_path).sync(make_client(app), orders=False, progress=False)
+    data = store_path.read_bytes()
+    store_path.write_bytes(data[: len(data) // 3])  # a file cut short: a copy that died
+    damaged = store_path.read_bytes()
+    with pytest.raises(fk.NotAStoreError, match="not modified"):
+        fk.Store(store_path).to_frame()
+    assert store_path.read_bytes() == damaged
+
+
+def test_every_reader_and_the_report_of_a_sync(
+    make_client: ClientFactory, app: SandboxApp, store_path: Path
+) -> None:
+    store = fk.Store(store_path)
+    report = store.sync(make_client(app), progress=False)
+    html = report._repr_html_()
+    assert "<b>SyncReport</b>" in html and "complete" in html and f"{report.new:,}" in html
+    assert "sync of" in report.text() and repr(report).startswith("SyncReport(")
+    frame = store.to_frame()
+    middle = frame["created_at"].sort_values().iloc[len(frame) // 2]
+    early, late = store.to_frame(until=middle), store.to_frame(since=middle)
+    assert len(early) + len(late) == len(frame) and (early["created_at"] < middle).all()
+    polars = pytest.importorskip("polars")
+    table = store.to_polars()
+    assert isinstance(table, polars.DataFrame) and table.height == len(frame)
+    arrow = store.to_arrow(explode=False)
+    assert arrow.num_rows == frame["id"].nunique()
+    assert list(store.orders_frame().columns) == list(fk.orders_frame([]).columns)
+    assert store._repr_html_().count("<tr>") == 2  # the header and one connection
