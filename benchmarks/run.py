@@ -411,7 +411,7 @@ def store_section(n: int, repeats: int, tmp: Path) -> list[Row]:
             if approach == "store":
                 add("frame-store", run_json([*worker, "--mode", "frame", "--store", str(base)]))
             else:
-                argv = [sys.executable, str(HERE / "bench_frame.py"), "--worker", "fulfillkit"]
+                argv = [sys.executable, str(HERE / "bench_frame.py"), "--worker", "remote"]
                 add("frame-dicts", run_json([*argv, "--data", str(data)], timeout=900))
     data.unlink()
     return store_rows(runs, n)
