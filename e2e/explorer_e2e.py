@@ -90,7 +90,7 @@ def jupyterlab(work: Path, port: int, token: str, server_log: Path) -> Iterator[
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-        FULFILLKIT_OUT=str(work / "out"),
+        FULFILLKIT_OUT="out",  # relative to the notebook in work/: no machine path on screen
         MPLBACKEND="Agg",
     )
     # The venv's own kernel: JUPYTER_DATA_DIR above hides the user's kernelspecs, and the
