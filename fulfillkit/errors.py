@@ -83,6 +83,7 @@ __all__ = [
     "TimeoutError",
     "UnknownCursorError",
     "UnreachableError",
+    "error_for_failures",
 ]
 
 ErrorKind = Literal[
@@ -350,6 +351,26 @@ ERRORS_BY_KIND: dict[ErrorKind, type[FetchFailed]] = {
     "invalid_response": InvalidResponseError,
 }
 """The exception class for each :data:`ErrorKind` (``raise_for_errors``, the request loop)."""
+
+
+def error_for_failures(failures: Sequence[FailedId], summary: str) -> FetchFailed:
+    """The exception ``raise_for_errors`` raises for failed ids: the first one's class, its
+    status, attempts and id, and a message that starts with ``summary``.
+
+    One rule for a batch and a store sync alike, so both say the same thing.
+
+    Example:
+        >>> err = error_for_failures([FailedId("a", "not_found", 404, "gone", 1)], "1 failed")
+        >>> type(err).__name__, str(err)
+        ('NotFoundError', "1 failed; first: 'a': gone (HTTP 404)")
+    """
+    first = failures[0]
+    return ERRORS_BY_KIND[first.kind](
+        f"{summary}; first: {first.id!r}: {first.message}",
+        status=first.status,
+        attempts=first.attempts,
+        id=first.id,
+    )
 
 
 def __getattr__(name: str) -> object:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from fulfillkit.errors import ERRORS_BY_KIND, FailedId
+from fulfillkit.errors import FailedId, error_for_failures
 from fulfillkit.formatting import CARD_STYLE, escape, html_code, html_missing, short, when
 from fulfillkit.models import Fulfillment, Order
 
@@ -76,13 +76,9 @@ class _Outcome:
             True
         """
         if self.errors:
-            first = self.errors[0]
-            raise ERRORS_BY_KIND[first.kind](
-                f"{len(self.errors)} of {self.requested} ids failed "
-                f"({self.error_counts()}); first: {first.id!r}: {first.message}",
-                status=first.status,
-                attempts=first.attempts,
-                id=first.id,
+            raise error_for_failures(
+                self.errors,
+                f"{len(self.errors)} of {self.requested} ids failed ({self.error_counts()})",
             )
         return self
 

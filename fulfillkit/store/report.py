@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from fulfillkit.errors import ERRORS_BY_KIND, FailedId
+from fulfillkit.errors import FailedId, error_for_failures
 from fulfillkit.fetch.results import failed_ids_frame
 from fulfillkit.formatting import CARD_STYLE, escape, html_code, short
 
@@ -117,13 +117,8 @@ class SyncReport:
     def raise_for_errors(self) -> SyncReport:
         """Raise the first error's exception type if anything failed; else return self."""
         if self.errors:
-            first = self.errors[0]
-            raise ERRORS_BY_KIND[first.kind](
-                f"{len(self.errors)} error(s) in the sync of {self.connection}; first: "
-                f"{first.id!r}: {first.message}",
-                status=first.status,
-                attempts=first.attempts,
-                id=first.id,
+            raise error_for_failures(
+                self.errors, f"{len(self.errors)} error(s) in the sync of {self.connection}"
             )
         return self
 
