@@ -24,16 +24,19 @@ class Connector:
         self._servers: list[SandboxServer] = []
 
     @asynccontextmanager
-    async def __call__(self, app: SandboxApp) -> AsyncIterator[httpx.AsyncClient]:
+    async def __call__(
+        self, app: SandboxApp, client_ip: str = "127.0.0.1"
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        """A client talking to ``app`` from ``client_ip`` (any 127.x.y.z over loopback)."""
         transport: httpx.AsyncBaseTransport
         if self.mode == "asgi":
-            transport = httpx.ASGITransport(app=app)
+            transport = httpx.ASGITransport(app=app, client=(client_ip, 123))
             base_url = "http://sandbox"
         else:
             server = SandboxServer(app)
             server.start()
             self._servers.append(server)
-            transport = httpx.AsyncHTTPTransport()
+            transport = httpx.AsyncHTTPTransport(local_address=client_ip)
             base_url = server.url
         async with httpx.AsyncClient(
             transport=transport, base_url=base_url, timeout=20.0

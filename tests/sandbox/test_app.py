@@ -20,8 +20,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from fulfillkit.sandbox.app import DroppedConnection
 from fulfillkit.sandbox.faults import PERMANENT_KINDS, TRANSIENT_KINDS
 from fulfillkit.sandbox.ratelimit import RATE_LIMIT_ENV, parse_rate_limit
 from fulfillkit.sandbox.server import bind_socket
+from tests.sandbox.conftest import Connector
 
 AUTH = {"x-api-key": SANDBOX_API_KEY, "x-connection-token": SANDBOX_CONNECTION_TOKEN}
 FULFILLMENTS = "/ecommerce/fulfillments"
@@ -68,11 +68,6 @@ Json = dict[str, Any]
 # --- fixtures --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def data() -> Dataset:
     return make_dataset(300, seed=11)
@@ -84,45 +79,8 @@ def big() -> Dataset:
     return make_dataset(3000, seed=5)
 
 
-class Connector:
-    """``async with connect(app) as client``: in-process (ASGI) or over real HTTP."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        self._servers: list[SandboxServer] = []
-
-    @asynccontextmanager
-    async def __call__(
-        self, app: SandboxApp, client_ip: str = "127.0.0.1"
-    ) -> AsyncIterator[httpx.AsyncClient]:
-        """A client talking to ``app`` from ``client_ip`` (any 127.x.y.z over loopback)."""
-        transport: httpx.AsyncBaseTransport
-        if self.mode == "asgi":
-            transport = httpx.ASGITransport(app=app, client=(client_ip, 123))
-            base_url = "http://sandbox"
-        else:
-            server = SandboxServer(app)
-            server.start()
-            self._servers.append(server)
-            transport = httpx.AsyncHTTPTransport(local_address=client_ip)
-            base_url = server.url
-        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
-            yield client
-
-    def close(self) -> None:
-        for server in self._servers:
-            server.stop()
-
-
-@pytest.fixture(params=["asgi", "uvicorn"])
-def connect(request: pytest.FixtureRequest) -> Iterator[Connector]:
-    connector = Connector(str(request.param))
-    yield connector
-    connector.close()
-
-
 def _reference_dir() -> Path:
-    default = Path(__file__).resolve().parents[2] / "shared" / "reference"
+    default = Path(__file__).resolve().parents[3] / "shared" / "reference"
     return Path(os.environ.get("FULFILLKIT_REFERENCE_DIR", default))
 
 
