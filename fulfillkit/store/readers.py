@@ -14,7 +14,8 @@ Example:
     >>> db = Database(":memory:")
     >>> with db.write() as con:
     ...     ensure(con)
-    >>> len(current_table(db, "fulfillments", Filters()))
+    >>> with_current(db, "orders", Filters(), lambda data, several: typed_current(
+    ...     data, "orders", several)).num_rows
     0
 """
 
@@ -38,10 +39,10 @@ from fulfillkit.store.schema import check, typed_schema
 __all__ = [
     "Filters",
     "connection_labels",
-    "current_table",
     "history_table",
     "query",
     "status_changes_table",
+    "typed_current",
     "with_current",
 ]
 
@@ -119,7 +120,7 @@ def with_current(
     where, params = filters.where()
     with db.read() as con:
         if not _readable(con):
-            return build(_empty(resource).drop_columns(["connection"]), False)
+            return build(pa.RecordBatchReader.from_batches(typed_schema(resource), []), False)
         several = len(con.sql("SELECT connection FROM fk_connections").fetchall()) > 1
         columns = f"connection, {names}" if several else names
         relation = con.sql(
@@ -130,34 +131,12 @@ def with_current(
         return build(relation.to_arrow_reader(CHUNK), several)
 
 
-def current_table(db: Database, resource: str, filters: Filters) -> pa.Table:
-    """The current typed columns of ``resource`` (with ``connection`` first), in order
-    of connection, ``created_at`` and id."""
-    names = ", ".join(f'"{name}"' for name in typed_schema(resource).names)
-    where, params = filters.where()
-    with db.read() as con:
-        if not _readable(con):
-            return _empty(resource)
-        table = con.sql(
-            f"SELECT connection, {names} FROM {resource} WHERE {where} "
-            "ORDER BY connection, created_at NULLS LAST, id",
-            params=params,
-        ).to_arrow_table()
-    return _typed(table, resource)
-
-
-def _empty(resource: str) -> pa.Table:
-    schema = typed_schema(resource)
-    return pa.table(
-        {"connection": pa.array([], pa.string()), **{f.name: pa.array([], f.type) for f in schema}}
-    )
-
-
-def _typed(table: pa.Table, resource: str) -> pa.Table:
-    """DuckDB's Arrow back in the typed schema (DuckDB names list children differently
-    and may widen text)."""
-    schema = pa.schema([pa.field("connection", pa.string()), *typed_schema(resource)])
-    return table.select(schema.names).cast(schema)
+def typed_current(data: Any, resource: str, several: bool) -> pa.Table:
+    """:func:`with_current`'s stream read whole, in the typed schema (DuckDB names list
+    children differently and may widen text); ``connection`` first when ``several``."""
+    fields = typed_schema(resource)
+    schema = pa.schema([pa.field("connection", pa.string()), *fields]) if several else fields
+    return data.read_all().select(schema.names).cast(schema)
 
 
 def history_table(db: Database, record_id: str, connection: str | None) -> pa.Table:

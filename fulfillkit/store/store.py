@@ -40,10 +40,10 @@ from fulfillkit.store.lake import export_lake
 from fulfillkit.store.readers import (
     Filters,
     connection_labels,
-    current_table,
     history_table,
     query,
     status_changes_table,
+    typed_current,
     with_current,
 )
 from fulfillkit.store.report import SyncReport
@@ -307,10 +307,12 @@ class Store:
     ) -> pd.DataFrame:
         """The stored orders as :func:`~fulfillkit.orders_frame` gives them (``connection``
         first when the store holds several); join them with :func:`~fulfillkit.join_orders`."""
-        table = current_table(self._db, "orders", Filters(connection, since, until))
-        if len(self.connections()) <= 1:
-            table = table.drop_columns(["connection"])
-        return to_pandas(table)
+        return with_current(
+            self._db,
+            "orders",
+            Filters(connection, since, until),
+            lambda data, several: to_pandas(typed_current(data, "orders", several)),
+        )
 
     def sql(
         self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
