@@ -227,25 +227,24 @@ def lag(text: str) -> str:
 
 def is_store(source: str) -> bool:
     """Whether ``source`` is a store file (a DuckDB database: its header says so)."""
+    from fulfillkit.store.database import is_duckdb_file
+
     path = Path(source)
-    if not path.is_file():
-        return False
-    try:
-        with path.open("rb") as file:
-            return file.read(12)[8:12] == b"DUCK"
-    except OSError:
-        return False
+    return path.is_file() and is_duckdb_file(path)
 
 
-def load_fulfillments(source: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The fulfillments of ``source`` and, for a store, its orders (``None`` otherwise): a
-    store file (``fulfillkit sync``'s) is read with zero requests, any other file as an
-    export (:func:`read_file`); or a one-line error that says what is wrong with it."""
+def load_fulfillments(
+    source: str, *, orders: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The fulfillments of ``source`` and, for a store when ``orders`` is asked for, its
+    orders (``None`` otherwise): a store file (``fulfillkit sync``'s) is read with zero
+    requests, any other file as an export (:func:`read_file`); or a one-line error that
+    says what is wrong with it."""
     if is_store(source):
         from fulfillkit.store import Store
 
         store = Store(source)
-        return store.to_frame(), store.orders_frame()
+        return store.to_frame(), store.orders_frame() if orders else None
     df = read_file(source)
     if "id" not in df or not ({"tracking_number", "tracking_numbers"} & set(df.columns)):
         raise FulfillkitError(

@@ -96,7 +96,6 @@ AUDIT_NOT_RUN = 3
 def run_audit(args: argparse.Namespace) -> int:
     import warnings
 
-    from fulfillkit.paths import output_path
     from fulfillkit.reports.auditing import RuleNotRunWarning, audit, audit_summary
     from fulfillkit.reports.auditing.rules import select_rules
 
@@ -108,7 +107,7 @@ def run_audit(args: argparse.Namespace) -> int:
         select_rules(rules, exclude)
     except ValueError as exc:
         raise FulfillkitError(str(exc)) from None
-    df, stored_orders = load_fulfillments(args.file)
+    df, stored_orders = load_fulfillments(args.file, orders=not args.orders)
     if args.orders:
         df = join_orders_file(df, args.orders)
     elif stored_orders is not None and len(stored_orders) and "order_created_at" not in df:

@@ -28,7 +28,6 @@ from fulfillkit.cli.common import (
     positive_int,
 )
 from fulfillkit.errors import StoreBusyError
-from fulfillkit.paths import output_path
 
 __all__ = ["SYNC_BUSY", "SYNC_WITH_ERRORS", "add_commands", "run_sync"]
 
@@ -42,8 +41,7 @@ def run_sync(args: argparse.Namespace) -> int:
     """Sync the store ``args.store`` with the environment's connection (or the sandbox)."""
     from fulfillkit.store import Store
 
-    path = output_path(args.store, what="store")  # before any request
-    store = Store(path, busy_timeout=args.busy_timeout)
+    store = Store(args.store, busy_timeout=args.busy_timeout)  # path checked before any request
     with connection_client(args) as client:
         try:
             report = store.sync(

@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -47,6 +46,7 @@ from fulfillkit.errors import CheckpointError
 from fulfillkit.fetch.protocol import same_id
 from fulfillkit.models import FULFILLMENT_ADAPTER, Fulfillment, Order
 from fulfillkit.paths import output_path
+from fulfillkit.redaction import token_hmac
 
 __all__ = ["FORMAT_VERSION", "Checkpoint", "OnMismatch"]
 
@@ -54,11 +54,6 @@ FORMAT_VERSION: Final = 1
 OnMismatch = Literal["raise", "discard"]
 _MAGIC: Final = "fulfillkit_checkpoint"
 R = TypeVar("R", bound=Fulfillment | Order)
-
-
-def _token_hmac(token: SecretStr | str, salt: str) -> str:
-    value = token.get_secret_value() if isinstance(token, SecretStr) else token
-    return hmac.new(bytes.fromhex(salt), value.encode(), hashlib.sha256).hexdigest()
 
 
 class Checkpoint(Closing, Generic[R]):
@@ -162,7 +157,7 @@ class Checkpoint(Closing, Generic[R]):
         if not isinstance(salt, str) or not isinstance(digest, str):
             return False
         try:
-            mine = _token_hmac(self._token, salt)
+            mine = token_hmac(self._token, salt)
         except ValueError:
             return False
         return header.get("base_url") == self._base_url and hmac.compare_digest(mine, digest)
@@ -177,7 +172,7 @@ class Checkpoint(Closing, Generic[R]):
                     _MAGIC: FORMAT_VERSION,
                     "base_url": self._base_url,
                     "salt": salt,
-                    "token_hmac": _token_hmac(self._token, salt),
+                    "token_hmac": token_hmac(self._token, salt),
                     "resource": self._resource,
                 }
                 self._file = self.path.open("wb")

@@ -41,9 +41,10 @@ import duckdb
 
 from fulfillkit.errors import NotAStoreError, StoreBusyError
 
-__all__ = ["MEMORY", "Database"]
+__all__ = ["MEMORY", "Database", "check_file", "is_duckdb_file"]
 
 MEMORY: Final = ":memory:"
+_MAGIC: Final = b"DUCK"  # bytes 8-12 of every DuckDB database file
 _LOCK_HELD = re.compile(r"lock|conflicting", re.IGNORECASE)
 _PID = re.compile(r"PID (\d+)")
 
@@ -63,6 +64,35 @@ class _PathState:
     guard: threading.Lock = field(default_factory=threading.Lock)
     writer: threading.Lock = field(default_factory=threading.Lock)
     handle: _Handle | None = None
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether ``path`` is a readable DuckDB database file (its header says so).
+
+    Example:
+        >>> is_duckdb_file(Path("no-such-file.duckdb"))
+        False
+    """
+    try:
+        with path.open("rb") as file:
+            return file.read(12)[8:12] == _MAGIC
+    except OSError:
+        return False
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before DuckDB touches it, an existing file that is not a DuckDB database
+    (an empty file is a store not yet written)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(12)
+    except OSError as exc:
+        raise NotAStoreError(f"store {path} cannot be read: {exc.strerror}") from None
+    if head and head[8:12] != _MAGIC:
+        raise NotAStoreError(
+            f"{path} is not a fulfillkit store (not a DuckDB database); it was not modified: "
+            "give the store its own file"
+        )
 
 
 _REGISTRY: dict[str, _PathState] = {}

@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -29,16 +28,9 @@ import duckdb
 from pydantic import SecretStr
 
 from fulfillkit.errors import ConfigurationError
-from fulfillkit.redaction import redact_url
+from fulfillkit.redaction import redact_url, token_hmac
 
-__all__ = ["Connection", "default_label", "resolve", "token_hmac"]
-
-
-def token_hmac(token: SecretStr, salt: str) -> str:
-    """The keyed hash that stands for a connection token in the store."""
-    return hmac.new(
-        bytes.fromhex(salt), token.get_secret_value().encode(), hashlib.sha256
-    ).hexdigest()
+__all__ = ["Connection", "default_label", "resolve"]
 
 
 def default_label(base_url: str, digest: str) -> str:

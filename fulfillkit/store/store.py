@@ -35,7 +35,7 @@ from fulfillkit.frames import (
 )
 from fulfillkit.optional import require
 from fulfillkit.paths import output_path
-from fulfillkit.store.database import MEMORY, Database
+from fulfillkit.store.database import MEMORY, Database, check_file
 from fulfillkit.store.lake import export_lake
 from fulfillkit.store.readers import (
     Filters,
@@ -87,8 +87,8 @@ class Store:
             raise ConfigurationError(f"busy_timeout must be seconds >= 0, got {busy_timeout!r}")
         if os.fspath(path) != MEMORY:
             path = output_path(path, what="store")
-            if Path(path).exists():
-                _check_file(Path(path))
+            if path.exists():
+                check_file(path)
         self._db = Database(path, busy_timeout=float(busy_timeout), check=check)
 
     @property
@@ -405,24 +405,6 @@ def status_changes(
     if not isinstance(store, Store):
         raise ConfigurationError(f"status_changes takes a fk.Store, got {type(store).__name__}")
     return store.status_changes(connection=connection, since=since, until=until)
-
-
-def _check_file(path: Path) -> None:
-    """Refuse, before DuckDB touches it, a file that is not a DuckDB database at all."""
-    from fulfillkit.errors import NotAStoreError
-
-    if path.is_dir():
-        raise NotAStoreError(f"store path {path} is a folder; give a file name in it")
-    try:
-        with path.open("rb") as file:
-            head = file.read(16)
-    except OSError as exc:
-        raise NotAStoreError(f"store {path} cannot be read: {exc.strerror}") from None
-    if head and head[8:12] != b"DUCK":
-        raise NotAStoreError(
-            f"{path} is not a fulfillkit store (not a DuckDB database); it was not modified: "
-            "give the store its own file"
-        )
 
 
 def _clients(client: Any, label: Any, kind: type) -> tuple[list[Any], list[str | None]]:
