@@ -160,12 +160,13 @@ class Database:
                 except duckdb.Error as exc:
                     attempt(exc)
         try:
+            _configure(connection)
             if self._check is not None:
-                self._check(_configure(connection))
+                self._check(connection)
         except BaseException:
             connection.close()
             raise
-        return _configure(connection)
+        return connection
 
     @contextlib.contextmanager
     def _retrying(self) -> Iterator[Callable[[BaseException], None]]:

@@ -34,7 +34,7 @@ from fulfillkit.errors import ConfigurationError, StoreError
 from fulfillkit.frames import to_pandas
 from fulfillkit.frames.records import CHUNK
 from fulfillkit.store.database import Database
-from fulfillkit.store.schema import check, typed_schema
+from fulfillkit.store.schema import holds_store, typed_schema
 
 __all__ = [
     "Filters",
@@ -89,18 +89,10 @@ def _utc(value: datetime | str, name: str) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _readable(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database is a store already (a brand-new file is empty: nothing to
-    read yet, and reading must not create it)."""
-    check(con)
-    tables = {name for (name,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-    return "fk_meta" in tables
-
-
 def connection_labels(db: Database) -> list[str]:
     """Every connection the store holds, in the order they were added."""
     with db.read() as con:
-        if not _readable(con):
+        if not holds_store(con):
             return []
         rows = con.sql("SELECT connection FROM fk_connections ORDER BY created_at").fetchall()
     return [label for (label,) in rows]
@@ -119,7 +111,7 @@ def with_current(
     names = ", ".join(f'"{name}"' for name in typed_schema(resource).names)
     where, params = filters.where()
     with db.read() as con:
-        if not _readable(con):
+        if not holds_store(con):
             return build(pa.RecordBatchReader.from_batches(typed_schema(resource), []), False)
         several = len(con.sql("SELECT connection FROM fk_connections").fetchall()) > 1
         columns = f"connection, {names}" if several else names
@@ -145,7 +137,7 @@ def history_table(db: Database, record_id: str, connection: str | None) -> pa.Ta
     where, params = Filters(connection).where()
     params["id"] = record_id
     with db.read() as con:
-        if not _readable(con):
+        if not holds_store(con):
             rows = None
         else:
             rows = con.sql(
@@ -174,7 +166,7 @@ def status_changes_table(db: Database, filters: Filters) -> pa.Table:
     its first observed status, ``from_status`` null)."""
     where, params = filters.where()
     with db.read() as con:
-        if not _readable(con):
+        if not holds_store(con):
             return pa.table(
                 {
                     name: pa.array([], kind)
@@ -223,7 +215,7 @@ def query(db: Database, sql: str, params: Sequence[Any] | Mapping[str, Any] | No
             f"{', '.join(kinds) or 'nothing'}"
         )
     with db.read() as con:
-        if not _readable(con):
+        if not holds_store(con):
             raise StoreError("the store is empty: sync it first (store.sync(client))")
         try:
             table = con.sql(sql, params=params).to_arrow_table()

@@ -50,6 +50,7 @@ __all__ = [
     "check",
     "create",
     "ensure",
+    "holds_store",
     "sql_type",
     "typed_schema",
 ]
@@ -182,6 +183,11 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
 
 
+def holds_store(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database is a store already (a brand-new one is empty)."""
+    return _META in _tables(con)
+
+
 def check(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a database this fulfillkit cannot use (read-only: nothing is written).
 
@@ -222,7 +228,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     """Make the database a current store: create it if empty, upgrade an older one.
     Runs at the start of every write, in its own transaction."""
     check(con)
-    if _META not in _tables(con):
+    if not holds_store(con):
         con.execute("BEGIN TRANSACTION")
         create(con)
         con.execute("COMMIT")
