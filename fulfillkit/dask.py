@@ -267,16 +267,13 @@ def read_lake(path: str | os.PathLike[str], *, columns: list[str] | None = None)
         >>> june = df[df.month == "2025-06"]                             # doctest: +SKIP
         >>> june.groupby("carrier_canonical").size().compute()           # doctest: +SKIP
     """
-    reader = require("dask.dataframe", "dask", "fulfillkit.dask.read_lake")
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(
             f"no lake at {folder}: write one with store.export({str(folder)!r})"
         )
-    return cast(
-        "dd.DataFrame",
-        reader.read_parquet(str(folder), columns=columns, dataset={"partitioning": "hive"}),
-    )
+    lake = dd.read_parquet(str(folder), columns=columns, dataset={"partitioning": "hive"})
+    return cast("dd.DataFrame", lake)
 
 
 def errors_of(frame: dd.DataFrame) -> dd.DataFrame:

@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -76,8 +77,9 @@ _SCALARS: Final = {
 }
 
 
+@functools.cache
 def typed_schema(resource: str) -> pa.Schema:
-    """The typed columns stored for each record of ``resource`` (Arrow types)."""
+    """The typed columns stored for each record of ``resource`` (Arrow types; built once)."""
     if resource == "fulfillments":
         return RECORD_SCHEMA
     return orders_table([]).schema

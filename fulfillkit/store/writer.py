@@ -50,11 +50,6 @@ class Counts:
         self.changed += other.changed
         self.unchanged += other.unchanged
 
-    @property
-    def total(self) -> int:
-        """Every record counted."""
-        return self.new + self.changed + self.unchanged
-
 
 def content_hash(raw: bytes) -> str:
     """The content hash of a record's bytes (SHA-256, hex).
@@ -72,7 +67,8 @@ def typed_table(resource: str, records: Sequence[Any], *, remote_data: bool) -> 
         table = record_table(list(records), remote_data=remote_data)
     else:
         table = orders_table(records)
-    return table.select(typed_schema(resource).names).cast(typed_schema(resource))
+    schema = typed_schema(resource)
+    return table.select(schema.names).cast(schema)
 
 
 @dataclass(slots=True)
