@@ -33,6 +33,7 @@ __all__ = [
     "Formatter",
     "Parser",
     "add_connection_options",
+    "check_connection_options",
     "connection_client",
     "epilog",
     "export_path",
@@ -139,6 +140,14 @@ def add_connection_options(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
+def check_connection_options(args: argparse.Namespace) -> None:
+    """Refuse ``--sandbox`` with ``--base-url`` or ``--rate-limit`` (before any work)."""
+    if args.sandbox and (args.base_url or args.rate_limit != "auto"):
+        raise FulfillkitError(
+            "--sandbox talks to the embedded sandbox in-process: drop --base-url and --rate-limit"
+        )
+
+
 def connection_client(args: argparse.Namespace) -> Client:
     """The client of :func:`add_connection_options`: the environment's credentials and base
     URL, or the embedded sandbox in-process with its public ones (``--sandbox``).
@@ -148,12 +157,8 @@ def connection_client(args: argparse.Namespace) -> Client:
     """
     from fulfillkit.client import Client
 
+    check_connection_options(args)
     if args.sandbox:
-        if args.base_url or args.rate_limit != "auto":
-            raise FulfillkitError(
-                "--sandbox talks to the embedded sandbox in-process: drop --base-url and "
-                "--rate-limit"
-            )
         return Client.sandbox(max_concurrency=args.concurrency)
     return Client(
         max_concurrency=args.concurrency, base_url=args.base_url, rate_limit=args.rate_limit

@@ -19,6 +19,7 @@ from fulfillkit.cli.common import (
     PROGRESS,
     PROXY,
     add_connection_options,
+    check_connection_options,
     connection_client,
     epilog,
     export_path,
@@ -175,8 +176,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         )
     if args.all and args.checkpoint:
         raise FulfillkitError("--checkpoint resumes a fetch by ids; --all lists the connection")
-    if args.sandbox and (args.base_url or args.rate_limit != "auto"):
-        connection_client(args)  # says why, before anything is read or written
+    check_connection_options(args)  # before anything is read or written
     ids: list[str] = []
     if not args.all:
         try:
