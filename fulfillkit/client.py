@@ -203,12 +203,6 @@ class _Face:
             f" connection_token=SecretStr('**********'), max_concurrency={self.max_concurrency})"
         )
 
-    def _state(
-        self, resource: Resource[R, Res], ids: Iterable[object], options: BatchOptions
-    ) -> BatchState[R, Res]:
-        """Checks before anything is sent: the options (already), then the ids."""
-        return self._core.state(resource, ids, options)
-
 
 class AsyncClient(_Face):
     """Asynchronous Panora fulfillments client.
@@ -354,7 +348,7 @@ class AsyncClient(_Face):
             on_progress=on_progress,
             stop=stop,
         )
-        return await self._core.batch(self._state(FULFILLMENTS, ids, options), options)
+        return await self._core.batch(self._core.state(FULFILLMENTS, ids, options), options)
 
     async def get_orders(
         self,
@@ -384,7 +378,7 @@ class AsyncClient(_Face):
             on_progress=on_progress,
             stop=stop,
         )
-        return await self._core.batch(self._state(ORDERS, order_ids, options), options)
+        return await self._core.batch(self._core.state(ORDERS, order_ids, options), options)
 
     async def list(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None
@@ -590,7 +584,7 @@ class Client(_Face, Closing):
             on_progress=on_progress,
             stop=stop,
         )
-        return self._batch(self._state(FULFILLMENTS, ids, options), options)
+        return self._batch(self._core.state(FULFILLMENTS, ids, options), options)
 
     def get_orders(
         self,
@@ -623,7 +617,7 @@ class Client(_Face, Closing):
             on_progress=on_progress,
             stop=stop,
         )
-        return self._batch(self._state(ORDERS, order_ids, options), options)
+        return self._batch(self._core.state(ORDERS, order_ids, options), options)
 
     def list(
         self, *, remote_data: bool = False, page_size: int = 100, progress: bool | None = None

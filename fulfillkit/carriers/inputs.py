@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fulfillkit.errors import InvalidDataError
+from fulfillkit.formatting import is_missing
 
 __all__ = ["text_or_none", "values_of"]
 
@@ -30,9 +31,7 @@ def text_or_none(value: Any, what: str, *, numbers: bool = False) -> Any:
     container = isinstance(value, (Iterable, dict)) and not isinstance(value, bytes)
     if numbers and not container:
         return value
-    if type(value).__name__ in ("NAType", "NaTType") or (
-        isinstance(value, float) and value != value
-    ):
+    if is_missing(value):
         return None  # pandas' missing values
     accepted = "text, a number or None" if numbers else "text or None"
     column = "; for a column use the plural function" if container else ""

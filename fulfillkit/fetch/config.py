@@ -141,11 +141,6 @@ class ClientConfig:
         """The base URL with any credentials removed, safe to print."""
         return redact_url(self.base_url)
 
-    @property
-    def is_hosted_panora(self) -> bool:
-        """Whether the base URL points at Panora's hosted service."""
-        return (urlsplit(self.base_url).hostname or "") in PANORA_HOSTED_HOSTS
-
 
 def retry_setting(max_retries: int | None, policy: RetryPolicy | None) -> RetryPolicy:
     """The one retry policy: ``retry_policy``, or ``RetryPolicy(max_retries=...)``.

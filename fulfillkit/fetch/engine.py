@@ -132,7 +132,7 @@ class BatchState(Generic[R, Res]):
         return self.resource.result(
             [done[i] for i in self.ids if i in done],
             [failed[i] for i in self.ids if i in failed],
-            [i for i in self.ids if not self.done(i) and i not in failed],
+            self.todo(),
             len(self.written),
             self.remote_data,
         )
@@ -182,27 +182,33 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return leaves[0]
 
 
-@dataclass(frozen=True, slots=True)
 class FailFast:
     """How a batch tells "this server cannot be reached at all" from one id's bad luck:
     a connect failure (after its retries) while no response of the batch has come back
     yet means the next id would fail the same way, so the batch stops at once.
 
-    ``answered()`` counts the responses the client has received; ``base_url`` (credentials
-    removed) names the server in the error.
+    "Yet" is counted from construction: the ``requester``'s answered responses then and
+    now; its display URL (credentials removed) names the server in the error.
     """
 
-    answered: Callable[[], int]
-    base_url: str
-    before: int
+    __slots__ = ("before", "requester")
+
+    def __init__(self, requester: Requester) -> None:
+        self.requester = requester
+        self.before = requester.answered
 
     def check(self, exc: BaseException, todo: int) -> None:
         """Raise :class:`UnreachableError` when ``exc`` means the server is unreachable."""
-        if isinstance(exc, FetchFailed) and exc.connect_failed and self.answered() == self.before:
+        requester = self.requester
+        if (
+            isinstance(exc, FetchFailed)
+            and exc.connect_failed
+            and requester.answered == self.before
+        ):
             raise UnreachableError(
-                f"cannot connect to {self.base_url}: {exc.message}; stopped the batch at once "
-                f"instead of trying {todo} more id(s) (check base_url, the network or the "
-                "proxy; .partial holds them as pending)",
+                f"cannot connect to {requester.config.display_url}: {exc.message}; stopped the "
+                f"batch at once instead of trying {todo} more id(s) (check base_url, the "
+                "network or the proxy; .partial holds them as pending)",
                 attempts=exc.attempts,
                 connect_failed=True,
             )
@@ -285,12 +291,6 @@ class Fetcher:
 
     def __repr__(self) -> str:
         return f"Fetcher({self.requester!r})"
-
-    def _fail_fast(self) -> FailFast:
-        requester = self.requester
-        return FailFast(
-            lambda: requester.answered, requester.config.display_url, requester.answered
-        )
 
     # -- single records -------------------------------------------------------------------
 
@@ -383,7 +383,7 @@ class Fetcher:
                     if keep is not None:
                         keep.records.extend(fresh)
                     bar.update(len(fresh))
-                    yield ListedPage(fresh, cursor, page.next_cursor, len(page.data))
+                    yield ListedPage(fresh, cursor, page.next_cursor)
         finally:
             bar.close()
 
@@ -397,7 +397,7 @@ class Fetcher:
         seen (or what a failed page hid) is left for fetching by id."""
         missing = {canonical_id(i): i for i in state.ids if not state.done(i)}
         budget = None if options.via == "list" else len(missing) // 2
-        fail_fast = self._fail_fast()
+        fail_fast = FailFast(self.requester)
         pages = self.listing(state.resource, remote_data=options.remote_data, progress=False)
         try:
             while missing and (budget is None or budget > 0):
@@ -493,7 +493,7 @@ class Fetcher:
                     rate_cap=pacer.rate_cap,
                     on_progress=options.on_progress,
                     stop=options.stop,
-                    fail_fast=self._fail_fast(),
+                    fail_fast=FailFast(self.requester),
                 )
         except FulfillkitError as exc:
             with_partial(exc, state.result)

@@ -83,10 +83,8 @@ class ListedPage(Generic[R]):
         records: the page's records not listed before (deduplicated by id), in order.
         cursor: the cursor this page was asked for with (``None``: the first page).
         next_cursor: the server's ``next_cursor`` (``None``: the last page).
-        served: how many rows the server sent, repeats included.
     """
 
     records: list[R]
     cursor: str | None
     next_cursor: str | None
-    served: int

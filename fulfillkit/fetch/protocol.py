@@ -37,6 +37,7 @@ from fulfillkit.errors import (
 )
 from fulfillkit.fetch.config import ClientConfig
 from fulfillkit.fetch.retry import Decision, classify, parse_retry_after
+from fulfillkit.formatting import is_missing
 from fulfillkit.redaction import redact, redact_url
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "check_id",
     "check_ids",
     "interpret",
-    "is_missing",
     "oversize",
     "parse_ids",
     "record_path",
@@ -91,21 +91,6 @@ def same_id(answered: object, requested: str) -> bool:
     return isinstance(answered, str) and (
         answered == requested or canonical_id(answered) == canonical_id(requested)
     )
-
-
-def is_missing(value: object) -> bool:
-    """Whether ``value`` is a missing value as data tools write it: ``None``, ``NaN``,
-    ``pd.NA``, ``NaT`` (recognised without importing pandas).
-
-    Example:
-        >>> is_missing(None), is_missing(float("nan")), is_missing("")
-        (True, True, False)
-    """
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return value != value
-    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def _shown(value: object) -> str:

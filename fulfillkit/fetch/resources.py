@@ -38,8 +38,6 @@ __all__ = ["FULFILLMENTS", "ORDERS", "Resource"]
 R = TypeVar("R", Fulfillment, Order)
 Res = TypeVar("Res", BatchResult, OrdersResult)
 
-MakeResult = Callable[[list[Any], list[FailedId], list[str], int, bool], Any]
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Resource(Generic[R, Res]):

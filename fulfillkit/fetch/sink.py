@@ -48,7 +48,7 @@ import contextlib
 import json
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -283,16 +283,6 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _row_count(row: Mapping[str, Any]) -> int:
-    """Rows ``to_frame`` gives a record: one per tracking position, at least one."""
-    counts = [1]
-    for key in ("tracking_numbers", "tracking_urls"):
-        value = row.get(key)
-        if value:
-            counts.append(len(value) if isinstance(value, list | tuple) else 1)
-    return max(counts)
 
 
 def _sink_schema(remote_data: bool) -> tuple[pa.Schema, list[str]]:
