@@ -107,7 +107,8 @@ class Checkpoint(Closing, Generic[R]):
         for a path that cannot be written (a folder, a parent that is a file, no
         permission: the one output-path rule, which creates missing folders) and
         :class:`CheckpointError` for a file that is not this connection's checkpoint."""
-        output_path(self.path, what="checkpoint")  # OutputPathError before any request
+        # OutputPathError before any request; ``~`` expanded for the writes too
+        self.path = output_path(self.path, what="checkpoint")
         try:
             data = self.path.read_bytes() if self.path.exists() else b""
         except OSError as exc:

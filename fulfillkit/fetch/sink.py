@@ -151,7 +151,8 @@ class ParquetSink(Closing):
         before."""
         if self._opened:
             return []
-        output_path(self.path, what="sink", folder=True)  # OutputPathError before any request
+        # OutputPathError before any request; ``~`` expanded for the writes too
+        self.path = output_path(self.path, what="sink", folder=True)
         try:
             for orphan in self.path.glob(_TEMP_GLOB):  # left by a killed run
                 orphan.unlink()

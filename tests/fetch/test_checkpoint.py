@@ -205,3 +205,20 @@ def test_missing_folders_are_created_for_checkpoint_and_sink(
         batch = c.get_many(data.fulfillment_ids, progress=False, checkpoint=checkpoint, sink=sink)
     assert batch.ok and checkpoint.is_file() and sink.is_dir()
     assert set(fk.read_frame(sink)["id"]) == set(data.fulfillment_ids)
+
+
+def test_a_checkpoint_under_home_is_written_under_home(
+    server: SandboxServer, data: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``~`` is expanded for the write too, not only for the check: no ``./~`` folder."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    with client(server) as c:
+        batch = c.get_many(data.fulfillment_ids[:3], progress=False, checkpoint="~/run.jsonl")
+    assert batch.ok
+    header, *records = lines(home / "run.jsonl")
+    assert header["fulfillkit_checkpoint"] == 1 and len(records) == 3
+    assert not (cwd / "~").exists()

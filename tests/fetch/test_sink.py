@@ -125,6 +125,21 @@ def test_missing_folders_are_created_like_every_other_writer(tmp_path: Path) -> 
     assert path.is_dir() and read_frame(path).empty
 
 
+def test_a_sink_under_home_is_written_under_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list[Fulfillment]
+) -> None:
+    """``~`` is expanded for the write too, not only for the check: no ``./~`` folder."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    sink = _write(Path("~/out.parquet"), records[:5])
+    assert sink.path == home / "out.parquet"
+    assert len(read_frame(home / "out.parquet")) == len(to_frame(records[:5]))
+    assert not (cwd / "~").exists()
+
+
 def test_parts_are_committed_as_they_fill(tmp_path: Path, records: list[Fulfillment]) -> None:
     path = tmp_path / "out.parquet"
     sink = ParquetSink(path, row_group_size=3)
