@@ -157,6 +157,9 @@ class ExplorerState:
         self.severity: str | None = None
         self._labels: pd.Series[Any] | None = None
         self._mask: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+        self._selection: pd.DataFrame | None = None  # frame[mask], built with the mask
+        self._selected: int | None = None  # fulfillments in the selection
+        self._total: int | None = None  # fulfillments in the frame
         self._findings: pd.DataFrame | None = None
         if frame is not None:
             self.load(frame)
@@ -193,7 +196,7 @@ class ExplorerState:
                 raise ValueError(f"{name} must be a date, got {value!r}")
         self.filters = dataclasses.replace(self.filters, **changes)
         self.window = 0
-        self._mask = None
+        self._forget_selection()
 
     def clear_filters(self) -> None:
         """No filter: the selection is the whole frame."""
@@ -209,10 +212,13 @@ class ExplorerState:
     def selection(self) -> pd.DataFrame | None:
         """The rows the filters keep (every row of a kept fulfillment); the frame itself
         when no filter is set."""
-        if self.frame is None:
+        frame = self.frame
+        if frame is None:
             return None
-        mask = self._selection_mask()
-        return self.frame if mask.all() else self.frame[mask]
+        if self._selection is None:
+            mask = self._selection_mask()
+            self._selection = frame if mask.all() else frame[mask]
+        return self._selection
 
     @property
     def windows(self) -> int:
@@ -228,11 +234,15 @@ class ExplorerState:
             return Summary(0, 0, 0, 0, 0, 0)
         start = self.window * self.window_rows
         end = min(start + self.window_rows, len(selection))
+        if self._total is None:
+            self._total = _fulfillments(frame)
+        if self._selected is None:
+            self._selected = self._total if selection is frame else _fulfillments(selection)
         return Summary(
             rows=len(frame),
-            fulfillments=_fulfillments(frame),
+            fulfillments=self._total,
             selected_rows=len(selection),
-            selected_fulfillments=_fulfillments(selection),
+            selected_fulfillments=self._selected,
             start=start,
             end=end,
         )
@@ -360,7 +370,14 @@ class ExplorerState:
     def _relabel(self) -> None:
         frame = self.frame
         self._labels = None if frame is None else fulfillment_labels(frame, self.carrier)
+        self._total = None
+        self._forget_selection()
+
+    def _forget_selection(self) -> None:
+        """The filters or the labels changed: the mask, the selection and its count go."""
         self._mask = None
+        self._selection = None
+        self._selected = None
 
     def _per_fulfillment_labels(self) -> pd.Series[Any]:
         if self.frame is None or self._labels is None:
