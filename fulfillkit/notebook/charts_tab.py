@@ -116,11 +116,7 @@ class ChartsTab(w.VBox):  # type: ignore[misc]
         if key == "coverage":
             return reports.plot_tracking_coverage(selection, _freq(selection))
         assert self.changes is not None
-        changes = self.changes()
-        frame = self.state.frame
-        if frame is not None and "id" in selection.columns and len(selection) < len(frame):
-            changes = changes[changes["id"].isin(selection["id"].dropna().unique())]
-        return reports.plot_time_in_status(changes)
+        return reports.plot_time_in_status(self.state.restrict(self.changes()))
 
 
 def _freq(frame: pd.DataFrame) -> str:

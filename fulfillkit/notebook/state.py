@@ -314,25 +314,40 @@ class ExplorerState:
 
     # -- errors and findings -----------------------------------------------------------------
 
-    def findings(self) -> pd.DataFrame:
-        """:func:`~fulfillkit.audit` findings of the selection (computed once per frame,
-        filtered to the selection's ids), under the severity filter. ``attrs`` keep the
-        audit's (``rules``, ``not_run``)."""
-        from fulfillkit.reports import audit
+    def audit(self) -> pd.DataFrame:
+        """:func:`~fulfillkit.audit` findings of the whole frame, computed once per frame
+        (empty when nothing is loaded). Shared: do not change it."""
+        from fulfillkit.reports import audit as run_audit
 
         frame = self.frame
         if frame is None:
             return pd.DataFrame()
         if self._findings is None:
-            self._findings = audit(frame)
-        findings = self._findings
-        selection = self.selection
-        if selection is not None and len(selection) < len(frame) and "id" in selection:
-            keep = findings["id"].isin(selection["id"].dropna().unique())
-            findings = findings[keep.to_numpy(dtype=bool)]
+            self._findings = run_audit(frame)
+        return self._findings
+
+    def restrict(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``rows`` (findings, status changes: anything with an ``id``) about
+        the selection's fulfillments; ``rows`` itself when the selection is every row or
+        has no ``id``."""
+        frame, selection = self.frame, self.selection
+        if frame is None or selection is None or len(selection) >= len(frame):
+            return rows
+        if "id" not in selection:
+            return rows
+        keep = rows["id"].isin(selection["id"].dropna().unique())
+        return rows[keep.to_numpy(dtype=bool)]
+
+    def findings(self) -> pd.DataFrame:
+        """:meth:`audit` findings of the selection (:meth:`restrict`), under the severity
+        filter. ``attrs`` keep the audit's (``rules``, ``not_run``)."""
+        if self.frame is None:
+            return pd.DataFrame()
+        everything = self.audit()
+        findings = self.restrict(everything)
         if self.severity is not None:
             findings = findings[(findings["severity"] == self.severity).to_numpy(dtype=bool)]
-        findings.attrs = dict(self._findings.attrs)
+        findings.attrs = dict(everything.attrs)
         return findings
 
     def not_run(self) -> dict[str, str] | None:
@@ -340,9 +355,7 @@ class ExplorerState:
         ``attrs["not_run"]``); ``None`` when the audit does not say."""
         if self.frame is None:
             return None
-        self.findings()
-        assert self._findings is not None
-        not_run = self._findings.attrs.get("not_run")
+        not_run = self.audit().attrs.get("not_run")
         if not_run is None:
             return None
         return {str(k): str(v) for k, v in dict(not_run).items()}
