@@ -291,8 +291,9 @@ class Explorer(w.VBox):  # type: ignore[misc]
         self._render_visible()
 
     def _regrouped(self) -> None:
-        """The carrier grouping changed: new filter labels, every tab again."""
-        self.fulfillments.loaded()
+        """The carrier grouping changed: new carrier filter labels (the other filters
+        stay), every tab again."""
+        self.fulfillments.regrouped()
         self._selection_changed()
 
     # -- the fetch (worker thread) -------------------------------------------------------------

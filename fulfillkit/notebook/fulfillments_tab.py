@@ -124,11 +124,7 @@ class FulfillmentsTab(w.VBox):  # type: ignore[misc]
         """A new frame is in the state: options from it, filters cleared, then render."""
         self._quiet = True
         try:
-            carriers = self.state.carrier_options()
-            total = self.state.summary().fulfillments
-            self.carrier_filter.options = [(f"All carriers ({total:,})", ALL), *carriers]
-            self.carrier_filter.value = ALL
-            self.carrier_filter.description = f"Carrier ({self.state.carrier})"
+            self._carrier_options()
             statuses = self.state.status_options()
             self.status_filter.options = [("All statuses", ALL), *statuses]
             self.status_filter.value = ALL
@@ -138,6 +134,16 @@ class FulfillmentsTab(w.VBox):  # type: ignore[misc]
             self.created_from.min = self.created_to.min = first
             self.created_from.max = self.created_to.max = last
             self.find.value = ""
+        finally:
+            self._quiet = False
+        self.render()
+
+    def regrouped(self) -> None:
+        """The state's carrier grouping changed (its carrier filter cleared): the carrier
+        options again, then render. The other filters stay as they are."""
+        self._quiet = True
+        try:
+            self._carrier_options()
         finally:
             self._quiet = False
         self.render()
@@ -159,6 +165,14 @@ class FulfillmentsTab(w.VBox):  # type: ignore[misc]
                 "searching here cover these rows; the filters above cover all of them."
             )
         self.grid.show(state.grid_frame(), note=note)
+
+    def _carrier_options(self) -> None:
+        """The carrier filter's options under the state's grouping, set to all carriers."""
+        carriers = self.state.carrier_options()
+        total = self.state.summary().fulfillments
+        self.carrier_filter.options = [(f"All carriers ({total:,})", ALL), *carriers]
+        self.carrier_filter.value = ALL
+        self.carrier_filter.description = f"Carrier ({self.state.carrier})"
 
     # -- callbacks ---------------------------------------------------------------------------
 

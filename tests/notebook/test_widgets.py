@@ -191,6 +191,22 @@ def test_carrier_grouping_is_chosen_in_the_report_tab(ex: Explorer, client: fk.C
     assert "stated" in ex.carrier_filter.description
 
 
+def test_carrier_grouping_keeps_the_other_filters(ex: Explorer, client: fk.Client) -> None:
+    fetch(ex, client.sandbox_ids, remote_data=True)
+    assert ex.frame is not None
+    ex.status_filter.value = "delivered"
+    ex.find.value = "-"
+    ex.report_tab.choice.value = "stated"
+    # the widget and the state still agree: the status filter is shown and applied
+    assert ex.status_filter.value == "delivered" and ex.find.value == "-"
+    assert ex.state.filters.status == "delivered" and ex.state.filters.find == "-"
+    assert ex.selection is not None and set(ex.selection["shipment_status"]) == {"delivered"}
+    assert "status delivered" in ex.fulfillments.summary.value
+    # touching another filter keeps it
+    ex.created_from.value = ex.frame["created_at"].min().date()
+    assert ex.state.filters.status == "delivered"
+
+
 def test_export_csv_and_parquet_of_the_selection(
     ex: Explorer, client: fk.Client, tmp_path: Path
 ) -> None:
