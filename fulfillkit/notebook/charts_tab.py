@@ -60,7 +60,8 @@ def period_for(created: pd.Series[Any]) -> str:
 class ChartsTab(w.VBox):  # type: ignore[misc]
     """``chart`` (the picker), ``image`` (PNG), ``note`` (what is shown, or why not).
 
-    ``changes`` gives a store's status changes (``None``: no store, and no time in status).
+    ``changes`` gives a store's status changes (``None``: no store, and no time in status):
+    asked once per load (:meth:`loaded`), then filtered to each selection in memory.
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class ChartsTab(w.VBox):  # type: ignore[misc]
         changes: Callable[[], pd.DataFrame] | None = None,
     ) -> None:
         self.state, self.logbook, self.changes = state, log, changes
+        self._changes: pd.DataFrame | None = None
         options = [(label, key) for key, label in CHARTS.items()]
         if changes is None:
             options = [o for o in options if o[1] != "time_in_status"]
@@ -79,6 +81,10 @@ class ChartsTab(w.VBox):  # type: ignore[misc]
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%", width="auto"))
         super().__init__([self.chart, self.note, self.image])
         self.chart.observe(lambda _: self.render(), names="value")
+
+    def loaded(self) -> None:
+        """New data is in the state: the store's status changes are asked for again."""
+        self._changes = None
 
     def render(self) -> None:
         """Draw the picked chart of the state's selection."""
@@ -115,8 +121,13 @@ class ChartsTab(w.VBox):  # type: ignore[misc]
             return reports.plot_fulfillment_lag(selection, carrier=carrier)
         if key == "coverage":
             return reports.plot_tracking_coverage(selection, _freq(selection))
-        assert self.changes is not None
-        return reports.plot_time_in_status(self.state.restrict(self.changes()))
+        return reports.plot_time_in_status(self.state.restrict(self._status_changes()))
+
+    def _status_changes(self) -> pd.DataFrame:
+        if self._changes is None:
+            assert self.changes is not None
+            self._changes = self.changes()
+        return self._changes
 
 
 def _freq(frame: pd.DataFrame) -> str:

@@ -258,6 +258,7 @@ class Explorer(w.VBox):  # type: ignore[misc]
         """Explore ``frame``: every tab starts over."""
         self.state.load(frame, errors=errors)
         self.fulfillments.loaded()
+        self.charts.loaded()
         if errors is None or errors.empty:
             self.errors.show(_text(_no_errors() if errors is None else errors), note="No errors.")
         else:

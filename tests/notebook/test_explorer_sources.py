@@ -15,7 +15,10 @@ import pytest
 
 import fulfillkit as fk
 from fulfillkit.notebook.audit_tab import not_run_html
+from fulfillkit.notebook.charts_tab import ChartsTab
 from fulfillkit.notebook.grid import Grid
+from fulfillkit.notebook.log import Log
+from fulfillkit.notebook.state import ExplorerState
 from fulfillkit.notebook.widgets import Explorer, explorer
 from fulfillkit.sandbox import SandboxApp, make_dataset
 
@@ -179,6 +182,41 @@ def test_on_a_store_history_tab(
     assert bytes(ex.chart.value).startswith(b"\x89PNG")
     ex.charts.chart.value = "lag"
     assert bytes(ex.chart.value).startswith(b"\x89PNG")
+
+
+def test_charts_ask_for_status_changes_once_per_load() -> None:
+    frame = fk.to_frame(
+        [
+            {"id": "a", "carrier": "UPS", "created_at": "2024-03-01T10:00:00Z"},
+            {"id": "b", "carrier": "DHL", "created_at": "2024-03-02T10:00:00Z"},
+        ]
+    )
+    changes = pd.DataFrame(
+        {
+            "id": ["a", "a", "b", "b"],
+            "carrier": ["UPS", "UPS", "DHL", "DHL"],
+            "to_status": ["in_transit", "delivered"] * 2,
+            "changed_at": pd.to_datetime(
+                ["2024-03-02", "2024-03-03", "2024-03-03", "2024-03-05"], utc=True
+            ),
+        }
+    )
+    asked: list[int] = []
+
+    def status_changes() -> pd.DataFrame:
+        asked.append(1)
+        return changes
+
+    state = ExplorerState(frame)
+    tab = ChartsTab(state, Log(), changes=status_changes)
+    tab.chart.value = "time_in_status"
+    assert bytes(tab.image.value).startswith(b"\x89PNG") and len(asked) == 1
+    state.set_filters(carrier="UPS")
+    tab.render()
+    assert bytes(tab.image.value).startswith(b"\x89PNG") and len(asked) == 1
+    tab.loaded()  # the explorer loaded new data: asked again
+    tab.render()
+    assert len(asked) == 2
 
 
 def test_sync_tab_syncs_in_a_worker_and_reloads(
