@@ -297,12 +297,19 @@ class SandboxApp:
         return (resource, segments[3]) if segments[3] else None
 
     # ---- answers ----------------------------------------------------------------------
-    def _answer(self, request: Request, resource: str, record_id: str | None) -> Response:
+    def _check_key(self, request: Request) -> Response | None:
+        """The ``x-api-key`` check: 401 when missing, 500 when unknown, None when it passes."""
         api_key = request.headers.get("x-api-key")
         if not api_key:
             return error_response(401, "Unauthorized", request)
         if api_key not in self.api_keys:
             return error_response(500, "API Key not found.", request)
+        return None
+
+    def _answer(self, request: Request, resource: str, record_id: str | None) -> Response:
+        refused = self._check_key(request)
+        if refused is not None:
+            return refused
         query = None
         if record_id is None:
             try:
@@ -393,11 +400,9 @@ class SandboxApp:
 
     def _admin(self, request: Request, name: str) -> Response:
         """The clock's routes: ``sandbox.advance`` moves it, ``sandbox.clock`` reads it."""
-        api_key = request.headers.get("x-api-key")
-        if not api_key:
-            return error_response(401, "Unauthorized", request)
-        if api_key not in self.api_keys:
-            return error_response(500, "API Key not found.", request)
+        refused = self._check_key(request)
+        if refused is not None:
+            return refused
         if name == "sandbox.advance":
             try:
                 self.clock.advance_by(parse_advance_query(request.params))
