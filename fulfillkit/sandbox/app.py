@@ -376,8 +376,8 @@ class SandboxApp:
             at = self._at(dataset)
             with dataset.lock:
                 dataset.materialise(at)
-                index = table.index_of(canonical)
-                if index is not None and table.created_ms(index) <= at:
+                index = table.index_at(canonical, at)
+                if index is not None:
                     return Response(200, self._record_bytes(table, index, remote, at))
         return self._not_found(request, resource, record_id)
 

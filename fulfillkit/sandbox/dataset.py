@@ -133,6 +133,14 @@ class RecordTable:
         """Position of ``record_id`` in list order (visible or not), or None."""
         return self._index.get(record_id)
 
+    def index_at(self, record_id: str, at: int) -> int | None:
+        """Position of ``record_id`` if the row exists at ``at`` (ms), else None (unknown,
+        or not created yet)."""
+        index = self._index.get(record_id)
+        if index is None or self._created_ms[index] > at:
+            return None
+        return index
+
     def created_ms(self, index: int) -> int:
         """``created_at`` (ms) of the row at ``index`` (the paging sort key)."""
         return self._created_ms[index]
@@ -181,10 +189,8 @@ class RecordTable:
 
     def get(self, record_id: str, remote_data: bool, at: int) -> Record | None:
         """The record with ``record_id`` at ``at`` (ms), or None if it does not exist then."""
-        index = self._index.get(record_id)
-        if index is None or self._created_ms[index] > at:
-            return None
-        return self.record(index, remote_data, at)
+        index = self.index_at(record_id, at)
+        return None if index is None else self.record(index, remote_data, at)
 
     # ---- changes ----------------------------------------------------------------------
     def add(self, record_id: str, created_ms: int, slot: int, *, ahead: bool = False) -> int:
