@@ -173,8 +173,10 @@ _NUMBER_COUNT = Weighted(((1, 75), (0, 10), (2, 12), (3, 3)))
 QUANTITY = Weighted(((1, 70), (2, 20), (3, 7), (5, 3)))
 ORDER_LINES = Weighted(((1, 60), (2, 25), (3, 10), (4, 5)))
 _QUANTITIES = (1, 2, 3, 5)
-# Share of tracking numbers given a URL, by what the merchant typed as the carrier.
+# Share of tracking numbers given a URL, by what the merchant typed as the carrier (the
+# family of FAMILY_OF_CARRIER); a real carrier's family gets _KNOWN_URL_CHANCE.
 _URL_CHANCE = {None: 0.4, "other": 0.2, "custom": 0.25}
+_KNOWN_URL_CHANCE = 0.9
 
 
 class Product:
@@ -283,17 +285,14 @@ def draw_tracking(rng: random.Random) -> tuple[str | None, list[str] | None, Any
     """
     carrier, family = CARRIER.draw(rng.random())
     count = _NUMBER_COUNT.draw(rng.random())
-    url_chance = 0.9
+    # The chance goes by the family typed, before a real one is drawn for None / "other".
+    url_chance = _URL_CHANCE.get(family, _KNOWN_URL_CHANCE)
     if family is None:
         if rng.random() < 0.5:
             count = 0
         family = _REAL_FAMILIES[int(rng.random() * len(_REAL_FAMILIES))]
-        url_chance = 0.4
     elif family == "other":
         family = rng.choice((*_REAL_FAMILIES, "custom"))
-        url_chance = 0.2
-    elif family == "custom":
-        url_chance = 0.25
     numbers = [tracking_number(rng, family) for _ in range(count)]
     template = TRACKING_URLS.get(family, "https://track.example-courier.com/{}")
     urls = [template.format(number) for number in numbers] if rng.random() < url_chance else []
@@ -319,7 +318,7 @@ def tracking_for(rng: random.Random, carrier: str | None) -> tuple[str, str | No
         True
     """
     family = FAMILY_OF_CARRIER.get(carrier, "custom")
-    url_chance = _URL_CHANCE.get(family, 0.9)
+    url_chance = _URL_CHANCE.get(family, _KNOWN_URL_CHANCE)
     if family is None or family == "other":
         family = _REAL_FAMILIES[int(rng.random() * len(_REAL_FAMILIES))]
     number = tracking_number(rng, family)
