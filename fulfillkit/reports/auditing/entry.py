@@ -23,9 +23,10 @@ from fulfillkit.frames import (
     STRING,
     UnparsedTimestampWarning,
     first_positions,
+    frame_from_record_table,
     frame_of,
+    record_table,
     records_of,
-    to_frame,
 )
 from fulfillkit.models import Fulfillment
 from fulfillkit.reports.auditing.context import AuditContext, Hits, Settings
@@ -280,22 +281,10 @@ def _frame_of_records(
     records: list[Fulfillment | Mapping[str, Any]],
 ) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
     """The exploded frame of ``records`` and, per row, whether its record's timestamp
-    text could not be parsed."""
-    bad = np.zeros(len(records), dtype=bool)
-    for i, record in enumerate(records):
-        if isinstance(record, Fulfillment):
-            bad[i] = bool(record.unparsed_timestamps)
+    text could not be parsed (the record table's ``unparsed_timestamps``)."""
+    table = record_table(records)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnparsedTimestampWarning)  # reported as findings
-        frame = to_frame(records)
-    first = first_positions(frame)
-    starts = np.flatnonzero(first)  # one first row per record, in record order
-    plain = np.flatnonzero([not isinstance(r, Fulfillment) for r in records])
-    for column in ("created_at", "modified_at"):  # text given, yet NaT in the frame
-        given = np.array([_raw(records[i], column) is not None for i in plain], dtype=np.bool_)
-        bad[plain] |= given & frame[column].isna().to_numpy(dtype=bool)[starts[plain]]
-    return frame, bad[np.cumsum(first) - 1]
-
-
-def _raw(record: Fulfillment | Mapping[str, Any], field: str) -> Any:
-    return None if isinstance(record, Fulfillment) else record.get(field)
+        frame = frame_from_record_table(table)
+    bad = np.asarray(table.column("unparsed_timestamps").to_numpy(), dtype=np.bool_)
+    return frame, bad[np.cumsum(first_positions(frame)) - 1]
