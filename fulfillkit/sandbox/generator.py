@@ -189,9 +189,8 @@ class Shop:
         meta = self.fulfillment_meta
         sequence: dict[int, int] = {}
         shopify_id = rng.randrange(4_500_000_000_000, 4_600_000_000_000)
-        iso, tracking, mappings = iso_ms, draw_tracking, draw_field_mappings
         random_ = rng.random
-        tolerant, order_ids = self.tolerance_mappings, self.order_ids
+        order_ids = self.order_ids
         for ms, order in zip(created, fulfillment_order, strict=True):
             shopify_id += 1_000 + int(random_() * 3_000_000)
             position = -1
@@ -205,23 +204,35 @@ class Shop:
             sequence[order] = seq
             modified = ms if random_() < 0.5 else ms + 1 + int(random_() * 60 * DAY_MS)
             meta.append((position, seq, ms, modified))
-            carrier, numbers, urls = tracking(rng)
-            items = self._items(rng)
-            fulfillments.append(
-                {
-                    "id": uuid4(rng),
-                    "carrier": carrier,
-                    "tracking_urls": urls,
-                    "tracking_numbers": numbers,
-                    "items": items,
-                    "order_id": order_id,
-                    "field_mappings": mappings(random_(), random_(), tolerant=tolerant),
-                    "remote_id": str(shopify_id),
-                    "created_at": iso(ms),
-                    "modified_at": iso(modified),
-                }
-            )
+            fulfillments.append(self._fulfillment_body(rng, order_id, shopify_id, ms, modified))
         self._fulfillment_shopify_id = shopify_id
+
+    def _fulfillment_body(
+        self,
+        rng: random.Random,
+        order_id: str | None,
+        shopify_id: int,
+        created_ms: int,
+        modified_ms: int,
+    ) -> Record:
+        """One fulfillment record. Its draws, in this order (the same seed must give the
+        same records): tracking, items, id, field mappings."""
+        carrier, numbers, urls = draw_tracking(rng)
+        items = self._items(rng)
+        record_id = uuid4(rng)
+        mappings = draw_field_mappings(rng.random(), rng.random(), tolerant=self.tolerance_mappings)
+        return {
+            "id": record_id,
+            "carrier": carrier,
+            "tracking_urls": urls,
+            "tracking_numbers": numbers,
+            "items": items,
+            "order_id": order_id,
+            "field_mappings": mappings,
+            "remote_id": str(shopify_id),
+            "created_at": iso_ms(created_ms),
+            "modified_at": iso_ms(modified_ms),
+        }
 
     def _items(self, rng: random.Random) -> Any:
         """``items``: ``{}`` or null as Panora serves it, or (``list_items``) line items."""
@@ -359,22 +370,7 @@ class Shop:
             order_id = self.order_ids[order_slot]
         elif orders and roll >= 0.02:
             order_id = uuid4(rng)  # dangling: an order Panora never synced
-        carrier, numbers, urls = draw_tracking(rng)
-        items = self._items(rng)
-        body = {
-            "id": uuid4(rng),
-            "carrier": carrier,
-            "tracking_urls": urls,
-            "tracking_numbers": numbers,
-            "items": items,
-            "order_id": order_id,
-            "field_mappings": draw_field_mappings(
-                rng.random(), rng.random(), tolerant=self.tolerance_mappings
-            ),
-            "remote_id": str(shopify_id),
-            "created_at": iso_ms(created_ms),
-            "modified_at": iso_ms(created_ms),
-        }
+        body = self._fulfillment_body(rng, order_id, shopify_id, created_ms, created_ms)
         self.fulfillment_bodies.append(body)
         self.fulfillment_meta.append((order_slot, 1, created_ms, created_ms))
         return len(self.fulfillment_bodies) - 1, order_slot
