@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import os
+import warnings
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,14 @@ import pandas as pd
 
 from fulfillkit.carriers import CarrierTable
 from fulfillkit.errors import InvalidDataError
-from fulfillkit.frames import SHIPMENT_STATUS_COLUMN, frame_of, join_orders, records_of
+from fulfillkit.frames import (
+    REMOTE_DATA_COLUMN,
+    SHIPMENT_STATUS_COLUMN,
+    UnparsedTimestampWarning,
+    frame_of,
+    join_orders,
+    records_of,
+)
 from fulfillkit.frames.io import atomic_write
 from fulfillkit.optional import require
 from fulfillkit.paths import output_path, writer_error
@@ -53,13 +61,14 @@ from fulfillkit.reports.auditing import (
     audit_summary,
     is_findings,
 )
+from fulfillkit.reports.auditing.entry import AuditSource, audit_source
 from fulfillkit.reports.carriers import (
     CARRIER_CHOICES,
     CarrierChoice,
     carrier_report,
     check_carrier_choice,
 )
-from fulfillkit.reports.data import Fulfillments, carrier_frame
+from fulfillkit.reports.data import Fulfillments, carrier_frame, check_table
 from fulfillkit.reports.figures import figure_svg
 from fulfillkit.version import __version__
 
@@ -215,14 +224,9 @@ def render_report(
     require("matplotlib", "report", "fk.report_html")
     choice = check_carrier_choice(carrier)
     _check_options(title=title, source=source, fetched_at=fetched_at, worst=worst)
-    records = records_of(data, what="report_html")  # a generator is read once, here
-    given: Any = data if records is None else records
-    stored_orders = getattr(data, "orders_frame", None)  # a store keeps its orders
-    if records is None and callable(stored_orders):
-        orders = stored_orders()
-        if len(orders):
-            given = join_orders(frame_of(data, what="report_html"), orders)
-    df = carrier_frame(given, what="report_html", table=table, also=("created_at",))
+    check_table(table, what="report_html")
+    given, shown = _built(data)
+    df = carrier_frame(shown, what="report_html", table=table, also=("created_at",))
     if findings is None:
         findings = audit(given, table=table)
     elif not is_findings(findings):
@@ -243,6 +247,29 @@ def render_report(
         "</main></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _built(data: object) -> tuple[AuditSource, Any]:
+    """``data`` built once: what the audit reads (records and a batch's records with their
+    unparsed-timestamp flags; a store's frame with its orders joined) and what the carrier
+    views read (the same, but for a batch whose ``to_frame()`` lays out the remote-data
+    columns otherwise than its records would: then the batch itself). One
+    :class:`~fulfillkit.frames.UnparsedTimestampWarning`, as ``to_frame`` gives."""
+    records = records_of(data, what="report_html")  # a generator is read once, here
+    given = audit_source(data if records is None else records, what="report_html", warn=True)
+    if records is not None:
+        return given, given
+    stored_orders = getattr(data, "orders_frame", None)  # a store keeps its orders
+    if callable(stored_orders):
+        orders = stored_orders()
+        if len(orders):
+            given = AuditSource(join_orders(given.frame, orders))
+    fetched = getattr(data, "remote_data", None)  # a batch's to_frame() lays out what it fetched
+    if given.unparsed is None or fetched is None or fetched == (REMOTE_DATA_COLUMN in given.frame):
+        return given, given
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnparsedTimestampWarning)  # given once already
+        return given, frame_of(data, what="report_html")
 
 
 def _check_options(*, title: object, source: object, fetched_at: object, worst: object) -> None:

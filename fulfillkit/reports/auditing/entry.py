@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -34,7 +35,15 @@ from fulfillkit.reports.auditing.rules import SEVERITIES, AuditRule, Given, sele
 from fulfillkit.reports.data import Fulfillments, check_table, require_columns
 from fulfillkit.reports.text import arrow_text, factorize, text_series, texts
 
-__all__ = ["AUDIT_COLUMNS", "FINDINGS_SCHEMA", "RuleNotRunWarning", "audit", "audit_needs"]
+__all__ = [
+    "AUDIT_COLUMNS",
+    "FINDINGS_SCHEMA",
+    "AuditSource",
+    "RuleNotRunWarning",
+    "audit",
+    "audit_needs",
+    "audit_source",
+]
 
 FINDINGS_SCHEMA: Final[Mapping[str, Any]] = {
     "id": STRING,
@@ -162,27 +171,51 @@ def audit(
     return findings
 
 
+@dataclass(frozen=True, eq=False)
+class AuditSource:
+    """Fulfillments built once into the rows :func:`audit` reads, to be read again without
+    a second build: the frame (its ``to_frame()``, so every report takes it too) and, when
+    it was built from records, per row whether the record's timestamp text could not be
+    parsed (``None`` for a frame or a store: not known)."""
+
+    frame: pd.DataFrame
+    unparsed: npt.NDArray[np.bool_] | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The frame, as it is (not copied)."""
+        return self.frame
+
+
+def audit_source(data: object, *, what: str = "audit", warn: bool = False) -> AuditSource:
+    """``data`` built into what :func:`audit` reads: records (and a batch's records) through
+    the record table, with their unparsed-timestamp flags; anything else by the one data
+    rule. ``warn``: emit the one :class:`~fulfillkit.frames.UnparsedTimestampWarning`
+    ``to_frame`` would (the audit itself reports those records as findings)."""
+    if isinstance(data, AuditSource):
+        return data
+    records = records_of(data, what=what)
+    inner = getattr(data, "fulfillments", None)
+    if records is None and isinstance(inner, list):  # a BatchResult: audit its records
+        records = records_of(inner, what=what)
+    if records is None:
+        return AuditSource(frame_of(data, what=what))
+    return AuditSource(*_frame_of_records(records, warn=warn))
+
+
 def audit_rows(
     data: object, table: CarrierTable | None = None
 ) -> tuple[pd.DataFrame, npt.NDArray[np.bool_] | None, npt.NDArray[np.intp] | None]:
     """The rows :func:`audit` reads (one per tracking number, a row read twice kept once, a
     fresh index), checked for :data:`AUDIT_COLUMNS`; for records, which rows had timestamp
     text that failed to parse (``None`` for a frame: not known); and the factorize codes of
-    their ``id`` as given."""
-    records = records_of(data, what="audit")
-    inner = getattr(data, "fulfillments", None)
-    if records is None and isinstance(inner, list):  # a BatchResult: audit its records
-        records = records_of(inner, what="audit")
-    unparsed: npt.NDArray[np.bool_] | None = None
-    if records is not None:
-        rows, unparsed = _frame_of_records(records)
-    else:
-        rows = frame_of(data, what="audit")
-        if "tracking_numbers" in rows and "tracking_number" not in rows:
-            raise InvalidDataError(
-                "audit needs one row per tracking number: pass to_frame(...) without "
-                "explode=False, a BatchResult or the records"
-            )
+    their ``id`` as given. ``data`` may be an :class:`AuditSource` built already."""
+    source = audit_source(data)
+    rows, unparsed = source.frame, source.unparsed
+    if unparsed is None and "tracking_numbers" in rows and "tracking_number" not in rows:
+        raise InvalidDataError(
+            "audit needs one row per tracking number: pass to_frame(...) without "
+            "explode=False, a BatchResult or the records"
+        )
     require_columns(rows, audit_needs(table), what="audit")
     codes = factorize(rows["id"])
     if "tracking_index" in rows:  # a row read twice counts once
@@ -278,13 +311,17 @@ def _days(value: object) -> float:
 
 
 def _frame_of_records(
-    records: list[Fulfillment | Mapping[str, Any]],
+    records: list[Fulfillment | Mapping[str, Any]], *, warn: bool = False
 ) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
     """The exploded frame of ``records`` and, per row, whether its record's timestamp
-    text could not be parsed (the record table's ``unparsed_timestamps``)."""
+    text could not be parsed (the record table's ``unparsed_timestamps``); the frame's
+    :class:`~fulfillkit.frames.UnparsedTimestampWarning` only when ``warn``."""
     table = record_table(records)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnparsedTimestampWarning)  # reported as findings
+    if warn:
         frame = frame_from_record_table(table)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnparsedTimestampWarning)  # reported as findings
+            frame = frame_from_record_table(table)
     bad = np.asarray(table.column("unparsed_timestamps").to_numpy(), dtype=np.bool_)
     return frame, bad[np.cumsum(first_positions(frame)) - 1]
