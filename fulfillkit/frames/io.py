@@ -207,10 +207,11 @@ def export(data: object, path: str | os.PathLike[str], **options: Any) -> Path:
 
 
 def _write(target: Path, shown: str | os.PathLike[str], write: Callable[[Path], Any]) -> Path:
-    """:func:`atomic_write`, with a writer's refusal of its options (a ``sep`` of two
-    characters, an unknown codec) as :class:`ExportFormatError`."""
+    """:func:`_replace` of a target :func:`export` has checked, with a writer's refusal of
+    its options (a ``sep`` of two characters, an unknown codec) as
+    :class:`ExportFormatError`."""
     try:
-        return atomic_write(target, write, what="export", shown=shown)
+        return _replace(target, write, what="export", shown=shown)
     except (TypeError, ValueError, pa.ArrowException) as exc:
         if isinstance(exc, FulfillkitError):
             raise
@@ -233,8 +234,14 @@ def atomic_write(
     :class:`~fulfillkit.OutputPathError` naming ``shown`` (default: ``target``) and the
     reason, never the hidden file. ``what`` names the writer in messages.
     """
-    shown = target if shown is None else shown
     path = output_path(target, what=what)
+    return _replace(path, write, what=what, shown=target if shown is None else shown)
+
+
+def _replace(
+    path: Path, write: Callable[[Path], Any], *, what: str, shown: str | os.PathLike[str]
+) -> Path:
+    """:func:`atomic_write` to a ``path`` already checked by the output-path rule."""
     # Same folder (so the rename is atomic), same umask (so the final file has the usual
     # permissions), and a random name nobody else will pick.
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")

@@ -49,7 +49,7 @@ from fulfillkit.frames import (
 )
 from fulfillkit.frames.io import atomic_write
 from fulfillkit.optional import require
-from fulfillkit.paths import output_path, writer_error
+from fulfillkit.paths import output_path
 from fulfillkit.redaction import redact
 from fulfillkit.reports.auditing import (
     NOT_RUN,
@@ -181,11 +181,11 @@ def report_html(
     """
     target = output_path(path, what="HTML report")
     text = render_report(data, **options)
-    try:
-        # Whole or not at all: a reader (or a browser refreshing) never sees half a report.
-        return atomic_write(target, lambda temp: temp.write_text(text, encoding="utf-8"))
-    except OSError as exc:
-        raise writer_error("HTML report", path, exc) from None
+    # Whole or not at all: a reader (or a browser refreshing) never sees half a report.
+    # (atomic_write checks the path again: a folder removed while rendering is made again.)
+    return atomic_write(
+        target, lambda temp: temp.write_text(text, encoding="utf-8"), what="HTML report", shown=path
+    )
 
 
 def render_report(

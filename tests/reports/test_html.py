@@ -195,6 +195,20 @@ def test_a_folder_given_as_the_file_is_refused_before_any_work(tmp_path: Path) -
     assert list(folder.iterdir()) == []
 
 
+def test_a_failed_write_names_the_html_report_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(self: Path, *args: Any, **kwargs: Any) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    target = tmp_path / "carriers.html"
+    with pytest.raises(fk.errors.OutputPathError) as caught:
+        report_html(fk.to_frame([{"id": "a"}]), target)
+    assert str(caught.value) == f"cannot write HTML report {str(target)!r}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_store_brings_its_orders_and_its_history(tmp_path: Path) -> None:
     """Given a store, the report joins its orders (the lag chart, the order rules) and
     draws time in transit from the versions it kept."""
