@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from fulfillkit.optional import require
-from fulfillkit.reports.figures import figure_png, register_ipython_png
+from fulfillkit.reports.figures import figure_png, freq_word, register_ipython_png
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,22 +47,6 @@ OTHERS: Final = "all others"
 _NUMBER_COLOR: Final = "#1f77b4"
 _URL_COLOR: Final = "#ff7f0e"
 _VOLUME_COLOR: Final = "#4c72b0"
-_FREQ_WORDS: Final = {
-    "D": "day",
-    "W": "week",
-    "M": "month",
-    "ME": "month",
-    "MS": "month",
-    "Q": "quarter",
-    "QE": "quarter",
-    "QS": "quarter",
-    "Y": "year",
-    "YE": "year",
-    "YS": "year",
-    "A": "year",
-    "H": "hour",
-    "h": "hour",
-}
 
 
 def plot_carriers(
@@ -180,7 +164,7 @@ def plot_timeline(
     _check_freq(freq)
     register_ipython_png()
     events, unplaced = _timeline_events(df, carrier, table)
-    word = _FREQ_WORDS.get(freq.lstrip("0123456789"), freq)
+    word = freq_word(freq)
     fig = Figure(figsize=(11, 4.8), layout="constrained")
     ax = fig.subplots()
     title = f"Fulfillments per {word} by carrier"

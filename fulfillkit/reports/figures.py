@@ -25,10 +25,39 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["figure_png", "figure_svg", "register_ipython_png"]
+__all__ = ["FREQ_WORDS", "figure_png", "figure_svg", "freq_word", "register_ipython_png"]
+
+FREQ_WORDS: Final = {
+    "D": "day",
+    "W": "week",
+    "M": "month",
+    "ME": "month",
+    "MS": "month",
+    "Q": "quarter",
+    "QE": "quarter",
+    "QS": "quarter",
+    "Y": "year",
+    "YE": "year",
+    "YS": "year",
+    "A": "year",
+    "H": "hour",
+    "h": "hour",
+}
+"""The word an axis or a title uses for a pandas period alias."""
 
 _SVG_PROLOG: Final = re.compile(r"^.*?(?=<svg)", re.S)
 _SVG_COMMENT: Final = re.compile(r"<!--.*?-->", re.S)
+
+
+def freq_word(freq: str) -> str:
+    """The word for a period alias (a multiple's count dropped); the alias itself when
+    :data:`FREQ_WORDS` has none.
+
+    Example:
+        >>> freq_word("MS"), freq_word("2W"), freq_word("15min")
+        ('month', 'week', '15min')
+    """
+    return FREQ_WORDS.get(freq.lstrip("0123456789"), freq)
 
 
 def figure_svg(fig: Figure) -> str:

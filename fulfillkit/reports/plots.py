@@ -38,7 +38,7 @@ from fulfillkit.errors import InvalidDataError
 from fulfillkit.frames import first_rows, frame_of
 from fulfillkit.optional import require
 from fulfillkit.reports.carriers import check_carrier_choice, fulfillment_labels
-from fulfillkit.reports.figures import register_ipython_png
+from fulfillkit.reports.figures import freq_word, register_ipython_png
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -93,7 +93,6 @@ STATUS_CHANGE_COLUMNS: Final = ("id", "carrier", "to_status", "changed_at")
 """What :func:`time_in_status` reads from :func:`fulfillkit.status_changes`' frame."""
 
 _OTHERS_COLOR: Final = "#999999"
-_FREQ_WORDS: Final = {"D": "day", "W": "week", "MS": "month", "ME": "month", "h": "hour"}
 
 
 # --- shipment status by carrier ----------------------------------------------------------
@@ -285,7 +284,7 @@ def plot_tracking_coverage(data: object, freq: str = "W") -> Figure:
         .agg(created_at=("created_at", "min"), number=("number", "any"), url=("url", "any"))
     )
     per = per[per["created_at"].notna()]
-    word = _FREQ_WORDS.get(freq.lstrip("0123456789"), freq)
+    word = freq_word(freq)
     require("matplotlib", "plots", "fk.plot_tracking_coverage")
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
