@@ -62,10 +62,11 @@ Needs: TypeAlias = Sequence[str | tuple[str, ...]]
 """The columns a function needs: each item a column name, or a tuple of alternatives (any
 one of them will do)."""
 
+_STATED: Final = ("carrier_canonical", "carrier")
 CARRIER_COLUMNS: Final[tuple[str | tuple[str, ...], ...]] = (
     "id",
     ("tracking_number", "tracking_numbers"),
-    ("carrier_canonical", "carrier"),
+    _STATED,
 )
 """What the carrier report, the plots and the carrier labels need: ``id``, the tracking
 numbers (exploded or as the ``explode=False`` list) and the stated carrier (folded, or as
@@ -87,22 +88,32 @@ def check_table(table: object, *, what: str) -> CarrierTable | None:
     )
 
 
-def carrier_needs(table: object, *, what: str) -> tuple[str | tuple[str, ...], ...]:
-    """:data:`CARRIER_COLUMNS`, with ``carrier`` itself when a ``table`` is to fold it again
-    (``table`` checked by :func:`check_table`)."""
+def carrier_needs(
+    table: object, *, what: str, needs: Needs = CARRIER_COLUMNS
+) -> tuple[str | tuple[str, ...], ...]:
+    """``needs`` (:data:`CARRIER_COLUMNS` unless given), with ``carrier`` itself for the
+    stated carrier when a ``table`` is to fold it again (``table`` checked by
+    :func:`check_table`).
+
+    Example:
+        >>> from fulfillkit.carriers import DEFAULT_CARRIERS
+        >>> carrier_needs(DEFAULT_CARRIERS, what="carrier_report")[-1]
+        'carrier'
+    """
     if check_table(table, what=what) is None:
-        return CARRIER_COLUMNS
-    return (*CARRIER_COLUMNS[:2], "carrier")
+        return tuple(needs)
+    return tuple("carrier" if need == _STATED else need for need in needs)
 
 
-def missing_columns(frame: pd.DataFrame, needs: Needs) -> list[str]:
-    """The needs ``frame`` does not meet, as text (``"a"``, ``"a (or b)"``).
+def missing_columns(frame: pd.DataFrame | Iterable[str], needs: Needs) -> list[str]:
+    """The needs ``frame`` (or these column names) does not meet, as text (``"a"``,
+    ``"a (or b)"``).
 
     Example:
         >>> missing_columns(pd.DataFrame({"b": [1]}), ["id", ("a", "b"), ("c", "d")])
         ['id', 'c (or d)']
     """
-    columns = set(frame.columns)
+    columns = set(frame)  # a frame iterates over its column names
     out = []
     for need in needs:
         options = (need,) if isinstance(need, str) else need
@@ -111,25 +122,29 @@ def missing_columns(frame: pd.DataFrame, needs: Needs) -> list[str]:
     return out
 
 
-def require_columns(frame: pd.DataFrame, needs: Needs, *, what: str) -> pd.DataFrame:
+def require_columns(
+    frame: pd.DataFrame, needs: Needs, *, what: str, how: str = _HOW
+) -> pd.DataFrame:
     """``frame`` itself when it has every column of ``needs``, else
-    :class:`~fulfillkit.errors.InvalidDataError` naming the missing ones and how to get them."""
+    :class:`~fulfillkit.errors.InvalidDataError` naming the missing ones and ``how`` to get
+    them."""
     lacking = missing_columns(frame, needs)
     if lacking:
         plural = "s" if len(lacking) > 1 else ""
         raise InvalidDataError(
-            f"{what} needs the column{plural} {', '.join(lacking)}, which the frame lacks; " + _HOW
+            f"{what} needs the column{plural} {', '.join(lacking)}, which the frame lacks; {how}"
         )
     return frame
 
 
-def report_frame(data: object, *, what: str, needs: Needs) -> pd.DataFrame:
-    """``data`` as a frame by the one data rule, checked for the columns ``what`` needs.
+def report_frame(data: object, *, what: str, needs: Needs, how: str = _HOW) -> pd.DataFrame:
+    """``data`` as a frame by the one data rule, checked for the columns ``what`` needs
+    (:func:`require_columns`).
 
     Raises:
         InvalidDataError: ``data`` is not fulfillments, or its frame lacks a needed column.
     """
-    return require_columns(frame_of(data, what=what), needs, what=what)
+    return require_columns(frame_of(data, what=what), needs, what=what, how=how)
 
 
 def carrier_frame(

@@ -28,16 +28,16 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
 from fulfillkit.errors import InvalidDataError
-from fulfillkit.frames import first_rows, frame_of
+from fulfillkit.frames import first_rows
 from fulfillkit.optional import require
 from fulfillkit.reports.carriers import check_carrier_choice, fulfillment_labels
+from fulfillkit.reports.data import report_frame, require_columns
 from fulfillkit.reports.figures import freq_word, register_ipython_png
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ STATUS_CHANGE_COLUMNS: Final = ("id", "carrier", "to_status", "changed_at")
 """What :func:`time_in_status` reads from :func:`fulfillkit.status_changes`' frame."""
 
 _OTHERS_COLOR: Final = "#999999"
+_REMOTE: Final = "fetch with remote_data=True (Shopify's shipment_status is in the raw record)"
 
 
 # --- shipment status by carrier ----------------------------------------------------------
@@ -116,12 +117,7 @@ def status_mix(
         >>> status_mix(df).to_dict("index")
         {'UPS': {'delivered': 1, 'no status': 1}}
     """
-    frame = _needs(
-        frame_of(data, what="fk.status_mix"),
-        ("id", "shipment_status"),
-        "fk.status_mix",
-        "fetch with remote_data=True (Shopify's shipment_status is in the raw record)",
-    )
+    frame = report_frame(data, what="fk.status_mix", needs=("id", "shipment_status"), how=_REMOTE)
     one = first_rows(frame)
     labels = fulfillment_labels(frame, check_carrier_choice(carrier), table=table)[one]
     status = frame["shipment_status"][one].astype("string").fillna(NO_STATUS)
@@ -154,11 +150,8 @@ def plot_status_mix(
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
         ['DHL (1)']
     """
-    frame = _needs(
-        frame_of(data, what="fk.plot_status_mix"),
-        ("id", "shipment_status"),
-        "fk.plot_status_mix",
-        "fetch with remote_data=True (Shopify's shipment_status is in the raw record)",
+    frame = report_frame(
+        data, what="fk.plot_status_mix", needs=("id", "shipment_status"), how=_REMOTE
     )
     counts = status_mix(frame, carrier=carrier, table=table)
     if len(counts) > top + 1:
@@ -220,11 +213,11 @@ def plot_fulfillment_lag(
         >>> plot_fulfillment_lag(df).axes[0].get_xlabel()
         'order to fulfillment (hours)'
     """
-    frame = _needs(
-        frame_of(data, what="fk.plot_fulfillment_lag"),
-        ("id", "fulfillment_lag"),
-        "fk.plot_fulfillment_lag",
-        "join the orders first: fk.join_orders(df, client.get_orders(df['order_id']))",
+    frame = report_frame(
+        data,
+        what="fk.plot_fulfillment_lag",
+        needs=("id", "fulfillment_lag"),
+        how="join the orders first: fk.join_orders(df, client.get_orders(df['order_id']))",
     )
     one = first_rows(frame)
     labels = fulfillment_labels(frame, check_carrier_choice(carrier), table=table)[one]
@@ -264,11 +257,11 @@ def plot_tracking_coverage(data: object, freq: str = "W") -> Figure:
         >>> [ax.get_ylabel() for ax in fig.axes]
         ['share of fulfillments (%)', 'fulfillments per day']
     """
-    frame = _needs(
-        frame_of(data, what="fk.plot_tracking_coverage"),
-        ("id", "created_at"),
-        "fk.plot_tracking_coverage",
-        "pass a to_frame() frame",
+    frame = report_frame(
+        data,
+        what="fk.plot_tracking_coverage",
+        needs=("id", "created_at", ("tracking_number", "tracking_count")),
+        how="pass a to_frame() frame",
     )
     number, url = _tracking_columns(frame)
     per = (
@@ -402,16 +395,6 @@ def plot_time_in_status(
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _needs(frame: pd.DataFrame, columns: Sequence[str], what: str, hint: str) -> pd.DataFrame:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InvalidDataError(
-            f"{what} needs the column(s) {', '.join(missing)}, which the frame does not "
-            f"have: {hint}"
-        )
-    return frame
-
-
 def _status_changes_of(data: object) -> pd.DataFrame:
     """A status-changes frame from a frame or from a store's ``status_changes()``."""
     reader = getattr(data, "status_changes", None)
@@ -422,11 +405,14 @@ def _status_changes_of(data: object) -> pd.DataFrame:
             "fk.time_in_status takes a store or fk.status_changes(store)'s frame; "
             f"got {type(data).__name__}"
         )
-    return _needs(data, STATUS_CHANGE_COLUMNS, "fk.time_in_status", "pass fk.status_changes(store)")
+    return require_columns(
+        data, STATUS_CHANGE_COLUMNS, what="fk.time_in_status", how="pass fk.status_changes(store)"
+    )
 
 
 def _tracking_columns(frame: pd.DataFrame) -> tuple[Any, Any]:
-    """Per row: has a tracking number, has a record URL (exploded or ``explode=False``)."""
+    """Per row: has a tracking number, has a record URL (an exploded frame, else an
+    ``explode=False`` one: the caller checked it has ``tracking_count``)."""
     if "tracking_number" in frame.columns:
         number = frame["tracking_number"].notna().to_numpy(dtype=bool)
         url = frame.get("tracking_url")
@@ -435,19 +421,14 @@ def _tracking_columns(frame: pd.DataFrame) -> tuple[Any, Any]:
         if derived is not None and derived.dtype == "boolean":
             has_url = has_url & ~derived.fillna(False).to_numpy(dtype=bool)
         return number, has_url
-    if "tracking_count" in frame.columns:
-        number = (frame["tracking_count"].fillna(0) > 0).to_numpy(dtype=bool)
-        urls = frame.get("tracking_urls")
-        has_url = (
-            np.zeros(len(frame), dtype=bool)
-            if urls is None
-            else (urls.fillna("[]").astype(str) != "[]").to_numpy(dtype=bool)
-        )
-        return number, has_url
-    raise InvalidDataError(
-        "fk.plot_tracking_coverage needs the column tracking_number (or tracking_count of "
-        "an explode=False frame), which the frame does not have: pass a to_frame() frame"
+    number = (frame["tracking_count"].fillna(0) > 0).to_numpy(dtype=bool)  # explode=False
+    urls = frame.get("tracking_urls")
+    has_url = (
+        np.zeros(len(frame), dtype=bool)
+        if urls is None
+        else (urls.fillna("[]").astype(str) != "[]").to_numpy(dtype=bool)
     )
+    return number, has_url
 
 
 def _groups(labels: Any, values: Any, top: int) -> list[tuple[str, Any]]:

@@ -32,7 +32,7 @@ from fulfillkit.frames import (
 from fulfillkit.models import Fulfillment
 from fulfillkit.reports.auditing.context import AuditContext, Hits, Settings
 from fulfillkit.reports.auditing.rules import SEVERITIES, AuditRule, Given, select_rules, unmet
-from fulfillkit.reports.data import Fulfillments, check_table, require_columns
+from fulfillkit.reports.data import Fulfillments, carrier_needs, check_table, require_columns
 from fulfillkit.reports.text import arrow_text, factorize, text_series, texts
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
     "AuditSource",
     "RuleNotRunWarning",
     "audit",
-    "audit_needs",
     "audit_source",
 ]
 
@@ -70,11 +69,6 @@ AUDIT_COLUMNS: Final[tuple[str | tuple[str, ...], ...]] = (
 class RuleNotRunWarning(UserWarning):
     """A rule asked for by name (``rules=[...]``), or whose parameter was given
     (``max_lag``), could not run; the warning says what it needs."""
-
-
-def audit_needs(table: CarrierTable | None) -> tuple[str | tuple[str, ...], ...]:
-    """:data:`AUDIT_COLUMNS`, with ``carrier`` itself when a ``table`` is to fold it again."""
-    return AUDIT_COLUMNS if table is None else (*AUDIT_COLUMNS[:2], "carrier")
 
 
 def audit(
@@ -216,7 +210,7 @@ def audit_rows(
             "audit needs one row per tracking number: pass to_frame(...) without "
             "explode=False, a BatchResult or the records"
         )
-    require_columns(rows, audit_needs(table), what="audit")
+    require_columns(rows, carrier_needs(table, what="audit", needs=AUDIT_COLUMNS), what="audit")
     codes = factorize(rows["id"])
     if "tracking_index" in rows:  # a row read twice counts once
         position = factorize(rows["tracking_index"]) + 1

@@ -26,6 +26,7 @@ import pandas as pd
 
 from fulfillkit.reports.auditing import checks
 from fulfillkit.reports.auditing.context import AuditContext, Hits
+from fulfillkit.reports.data import missing_columns
 
 __all__ = [
     "MAX_LAG",
@@ -84,10 +85,8 @@ class Requirement:
 
     def met(self, given: Given) -> bool:
         """Whether ``given`` has what this requirement asks for."""
-        for need in self.columns:
-            options = (need,) if isinstance(need, str) else need
-            if not given.columns & set(options):
-                return False
+        if missing_columns(given.columns, self.columns):
+            return False
         if self.records and not given.records:
             return False
         return self.parameter is None or self.parameter in given.parameters
