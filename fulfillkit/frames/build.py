@@ -56,8 +56,7 @@ from fulfillkit.frames.records import (
     RECORD_SCHEMA,
     Records,
     checked_records,
-    has_remote_data,
-    record_batch,
+    record_batches,
 )
 from fulfillkit.frames.schema import ARROW_STRING, FieldMappings, strings, to_pandas
 from fulfillkit.models import Fulfillment
@@ -198,22 +197,14 @@ def frame_options(
 
 
 def _build(
-    records: Records, options: LayoutOptions
+    records: list[Any], options: LayoutOptions
 ) -> tuple[dict[str, pa.Array | pa.ChunkedArray], list[Any]]:
-    """Read slices of :data:`CHUNK` records into record batches, lazily, and lay each out
-    as it comes: a slice's records-as-columns are dropped before the next is read, so the
-    peak is little more than the result."""
+    """Lay out checked ``records`` slice by slice as :func:`record_batches` reads them: a
+    slice's records-as-columns are dropped before the next is read, so the peak is little
+    more than the result."""
     check_options(options)
-    given: list[Any] = records if isinstance(records, list) else list(records)
-    remote_data = options.remote_data
-    if remote_data is None:  # decided once for all slices: they must agree
-        remote_data = any(map(has_remote_data, given))
-        options = options._replace(remote_data=remote_data)
-    batches = (
-        record_batch(given[start : start + CHUNK], remote_data=remote_data)
-        for start in range(0, len(given), CHUNK)
-    )
-    return lay_out(batches, RECORD_SCHEMA, options)
+    remote_data, batches = record_batches(records, options.remote_data)
+    return lay_out(batches, RECORD_SCHEMA, options._replace(remote_data=remote_data))
 
 
 def items_frame(records: Records) -> pd.DataFrame:

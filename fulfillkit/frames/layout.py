@@ -250,8 +250,8 @@ def lay_out(
     only one batch's records in memory) and become the chunks of the columns. The
     ``field_mappings.<key>`` columns are made once from every batch's mappings: their
     names are the union over all records in order of first appearance, and their types
-    (outside Panora's flat text) are inferred from all the values."""
-    check_options(options)
+    (outside Panora's flat text) are inferred from all the values. ``options`` are checked
+    (:func:`check_options`) by the caller, before any work."""
     extras = _extras(given, options)
     laid: list[dict[str, pa.Array]] = []
     unparsed: list[Any] = []

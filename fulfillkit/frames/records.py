@@ -30,7 +30,7 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
@@ -58,6 +58,7 @@ __all__ = [
     "checked_records",
     "has_remote_data",
     "record_batch",
+    "record_batches",
     "record_table",
 ]
 
@@ -184,14 +185,28 @@ def record_table(records: Records, *, remote_data: bool | None = None) -> pa.Tab
         >>> table.column("unparsed_timestamps").to_pylist(), table.schema == RECORD_SCHEMA
         ([True], True)
     """
-    given = checked_records(records, what="record_table")
-    if remote_data is None:
-        remote_data = any(map(has_remote_data, given))
-    batches = [
-        record_batch(given[start : start + CHUNK], remote_data=remote_data)
-        for start in range(0, len(given), CHUNK)
-    ]
+    _, batches = record_batches(checked_records(records, what="record_table"), remote_data)
     return pa.Table.from_batches(batches, schema=RECORD_SCHEMA)
+
+
+def record_batches(
+    records: list[Any], remote_data: bool | None
+) -> tuple[bool, Iterator[pa.RecordBatch]]:
+    """Checked ``records`` as :func:`record_batch` slices of :data:`CHUNK` records, each
+    read only when the iterator gets to it; and ``remote_data`` decided once for all of
+    them, as they must agree (``None``: exactly when some record carries remote data).
+
+    Example:
+        >>> remote, batches = record_batches([{"id": "f1"}], None)
+        >>> remote, [batch.num_rows for batch in batches]
+        (False, [1])
+    """
+    decided = any(map(has_remote_data, records)) if remote_data is None else remote_data
+    batches = (
+        record_batch(records[start : start + CHUNK], remote_data=decided)
+        for start in range(0, len(records), CHUNK)
+    )
+    return decided, batches
 
 
 def record_batch(records: list[Any], *, remote_data: bool) -> pa.RecordBatch:
