@@ -35,7 +35,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ from fulfillkit.frames.records import (
 from fulfillkit.frames.schema import ARROW_STRING, FieldMappings, strings, to_pandas
 from fulfillkit.models import Fulfillment
 
-__all__ = ["CHUNK", "frame_options", "items_frame", "to_arrow", "to_frame"]
+__all__ = ["CHUNK", "checked_frame", "frame_options", "items_frame", "to_arrow", "to_frame"]
 
 
 def to_arrow(
@@ -162,8 +162,30 @@ def to_frame(
     options = LayoutOptions(
         remote_data, sep, explode, carriers, url_templates, field_mappings, (), PANDAS_TEXT
     )
-    columns, unparsed = _build(checked_records(records, what="to_frame"), options)
-    warn_unparsed(unparsed, stacklevel=2)
+    return _frame(checked_records(records, what="to_frame"), options)
+
+
+_DEFAULTS: Final = LayoutOptions(  # to_frame's defaults
+    None, ".", True, DEFAULT_CARRIERS, TRACKING_URL_TEMPLATES, "columns", (), PANDAS_TEXT
+)
+
+
+def checked_frame(records: list[Any]) -> pd.DataFrame:
+    """:func:`to_frame` (its default options) of records
+    :func:`~fulfillkit.frames.records.checked_records` has checked already: what
+    :func:`~fulfillkit.frames.frame_of` builds.
+
+    Example:
+        >>> checked_frame([{"id": "f1"}])["id"].tolist()
+        ['f1']
+    """
+    return _frame(records, _DEFAULTS)
+
+
+def _frame(records: list[Any], options: LayoutOptions) -> pd.DataFrame:
+    """The frame of checked ``records``; the warning names the caller's caller."""
+    columns, unparsed = _build(records, options)
+    warn_unparsed(unparsed, stacklevel=3)
     return pandas_frame(columns)
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fulfillkit.errors import InvalidDataError
-from fulfillkit.frames.build import to_frame
+from fulfillkit.frames.build import checked_frame
 from fulfillkit.frames.records import checked_records
 from fulfillkit.frames.schema import to_pandas
 
@@ -74,7 +74,7 @@ def frame_of(data: object, *, what: str = "this function") -> pd.DataFrame:
     """
     records = records_of(data, what=what)
     if records is not None:
-        return to_frame(records)
+        return checked_frame(records)
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, pa.Table):

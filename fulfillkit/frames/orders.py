@@ -122,8 +122,13 @@ def orders_table(orders: Iterable[Order | Mapping[str, Any]]) -> pa.Table:
         >>> orders_table([{"id": "o1", "total_price": 12}]).column("total_price").to_pylist()
         [12.0]
     """
+    return _orders_table(checked_records(orders, what="orders_frame", kinds=(Order,), noun=_ORDERS))
+
+
+def _orders_table(orders: list[Order | Mapping[str, Any]]) -> pa.Table:
+    """:func:`orders_table` of orders checked already."""
     values: dict[str, list[Any]] = {name: [] for name in ORDERS_SCHEMA}
-    for order in checked_records(orders, what="orders_frame", kinds=(Order,), noun=_ORDERS):
+    for order in orders:
         d: Mapping[str, Any] = order.__dict__ if isinstance(order, Order) else order
         for name, column in values.items():
             column.append(d.get(name))
@@ -165,7 +170,9 @@ def join_orders(df: pd.DataFrame, orders: OrdersLike) -> pd.DataFrame:
     clash = [name for name in JOIN_SCHEMA if name in df]
     if clash:
         raise InvalidDataError(f"the frame already has order columns {clash}: drop them first")
-    table = orders if isinstance(orders, pd.DataFrame) else orders_frame(_records(orders))
+    table = (
+        orders if isinstance(orders, pd.DataFrame) else to_pandas(_orders_table(_records(orders)))
+    )
     if "id" not in table:
         raise InvalidDataError("the orders frame needs an id column (see fk.orders_frame)")
     table = table.drop_duplicates("id", keep="last")
@@ -189,12 +196,12 @@ def join_orders(df: pd.DataFrame, orders: OrdersLike) -> pd.DataFrame:
     return out
 
 
-def _records(orders: Any) -> Iterable[Order | Mapping[str, Any]]:
-    """The orders inside a BatchResult-like object, or the iterable itself."""
+def _records(orders: Any) -> list[Order | Mapping[str, Any]]:
+    """The orders inside a BatchResult-like object, or the iterable itself, checked."""
     for attribute in ("records", "orders"):
         inner = getattr(orders, attribute, None)
         if inner is not None and not callable(inner):
-            return list(inner)
+            return checked_records(list(inner), what="orders_frame", kinds=(Order,), noun=_ORDERS)
     if isinstance(orders, (Mapping, Order)):
         return [orders]  # one order
     return checked_records(orders, what="join_orders", kinds=(Order,), noun=_ORDERS)

@@ -61,7 +61,7 @@ from fulfillkit.reports.auditing import (
     audit_summary,
     is_findings,
 )
-from fulfillkit.reports.auditing.entry import AuditSource, audit_source
+from fulfillkit.reports.auditing.entry import AuditSource, audit_source, records_source
 from fulfillkit.reports.carriers import (
     CARRIER_CHOICES,
     CarrierChoice,
@@ -256,9 +256,10 @@ def _built(data: object) -> tuple[AuditSource, Any]:
     columns otherwise than its records would: then the batch itself). One
     :class:`~fulfillkit.frames.UnparsedTimestampWarning`, as ``to_frame`` gives."""
     records = records_of(data, what="report_html")  # a generator is read once, here
-    given = audit_source(data if records is None else records, what="report_html", warn=True)
     if records is not None:
-        return given, given
+        built = records_source(records, warn=True)
+        return built, built
+    given = audit_source(data, what="report_html", warn=True)
     stored_orders = getattr(data, "orders_frame", None)  # a store keeps its orders
     if callable(stored_orders):
         orders = stored_orders()

@@ -21,14 +21,15 @@ import pyarrow as pa
 from fulfillkit.carriers import CarrierTable
 from fulfillkit.errors import InvalidDataError
 from fulfillkit.frames import (
+    RECORD_SCHEMA,
     STRING,
     UnparsedTimestampWarning,
     first_positions,
     frame_from_record_table,
     frame_of,
-    record_table,
     records_of,
 )
+from fulfillkit.frames.records import record_batches
 from fulfillkit.models import Fulfillment
 from fulfillkit.reports.auditing.context import AuditContext, Hits, Settings
 from fulfillkit.reports.auditing.rules import SEVERITIES, AuditRule, Given, select_rules, unmet
@@ -42,6 +43,7 @@ __all__ = [
     "RuleNotRunWarning",
     "audit",
     "audit_source",
+    "records_source",
 ]
 
 FINDINGS_SCHEMA: Final[Mapping[str, Any]] = {
@@ -193,7 +195,7 @@ def audit_source(data: object, *, what: str = "audit", warn: bool = False) -> Au
         records = records_of(inner, what=what)
     if records is None:
         return AuditSource(frame_of(data, what=what))
-    return AuditSource(*_frame_of_records(records, warn=warn))
+    return records_source(records, warn=warn)
 
 
 def audit_rows(
@@ -304,13 +306,15 @@ def _days(value: object) -> float:
     return float(value)
 
 
-def _frame_of_records(
+def records_source(
     records: list[Fulfillment | Mapping[str, Any]], *, warn: bool = False
-) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
-    """The exploded frame of ``records`` and, per row, whether its record's timestamp
-    text could not be parsed (the record table's ``unparsed_timestamps``); the frame's
+) -> AuditSource:
+    """What :func:`audit` reads of records checked already (``records_of``): their
+    exploded frame, laid out from their record table, and per row its record's
+    ``unparsed_timestamps``; the frame's
     :class:`~fulfillkit.frames.UnparsedTimestampWarning` only when ``warn``."""
-    table = record_table(records)
+    _, batches = record_batches(records, None)
+    table = pa.Table.from_batches(batches, schema=RECORD_SCHEMA)
     if warn:
         frame = frame_from_record_table(table)
     else:
@@ -318,4 +322,4 @@ def _frame_of_records(
             warnings.simplefilter("ignore", UnparsedTimestampWarning)  # reported as findings
             frame = frame_from_record_table(table)
     bad = np.asarray(table.column("unparsed_timestamps").to_numpy(), dtype=np.bool_)
-    return frame, bad[np.cumsum(first_positions(frame)) - 1]
+    return AuditSource(frame, bad[np.cumsum(first_positions(frame)) - 1])
