@@ -26,9 +26,10 @@ from fulfillkit.optional import require
 __all__ = ["sql", "to_polars"]
 
 
-def _table(data: object) -> pa.Table:
+def _table(data: object, **options: Any) -> pa.Table:
     """A table already built, one from an object that builds its own (a batch, a store),
-    or ``to_arrow`` of records (which refuses anything else, saying what to pass)."""
+    or ``to_arrow`` of records with ``options`` (which refuses anything else, saying what
+    to pass)."""
     if isinstance(data, pa.Table):
         return data
     own = getattr(data, "to_arrow", None)
@@ -36,7 +37,7 @@ def _table(data: object) -> pa.Table:
         table = own()
         if isinstance(table, pa.Table):
             return table
-    return to_arrow(data)  # type: ignore[arg-type]
+    return to_arrow(data, **options)  # type: ignore[arg-type]
 
 
 # to_arrow's options written out on purpose (as to_frame's are): help shows them.
@@ -61,18 +62,15 @@ def to_polars(
         InvalidDataError: ``data`` is none of those.
     """
     polars = require("polars", "polars", "fk.to_polars")
-    if isinstance(data, pa.Table) or callable(getattr(data, "to_arrow", None)):
-        table = _table(data)
-    else:
-        table = to_arrow(
-            data,
-            remote_data=remote_data,
-            sep=sep,
-            explode=explode,
-            carriers=carriers,
-            url_templates=url_templates,
-            field_mappings=field_mappings,
-        )
+    table = _table(
+        data,
+        remote_data=remote_data,
+        sep=sep,
+        explode=explode,
+        carriers=carriers,
+        url_templates=url_templates,
+        field_mappings=field_mappings,
+    )
     return polars.from_arrow(table, rechunk=False)
 
 

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypedDict, Unpack
+from typing import Any, Final, TypedDict, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -71,9 +71,6 @@ from fulfillkit.reports.carriers import (
 from fulfillkit.reports.data import Fulfillments, carrier_frame, check_table
 from fulfillkit.reports.figures import figure_svg
 from fulfillkit.version import __version__
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["ReportOptions", "render_report", "report_html", "safe_source"]
 
